@@ -1,0 +1,142 @@
+"""Read-only access to the marts, one snapshot per finished build.
+
+The data only changes when a build finishes, so everything the web app derives from it is
+cached per build: a `Snapshot` carries the build's `built_at`, and callers key their caches on
+it. A DuckDB build is swapped in as a new file (see `webstats refresh`); we notice by the
+file's identity (inode + mtime) and reopen, so no restart is needed. On PostgreSQL the build
+stamp is re-read at most once per `STAMP_TTL` seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from webstats.config import Settings
+
+STAMP_TTL = 1.0
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The marts cannot be read (no build yet, or the database is down)."""
+
+
+@dataclass
+class Snapshot:
+    """The marts as of one build; `cache` lives exactly as long as the build is current."""
+
+    engine: sa.Engine
+    built_at: dt.datetime
+    as_of_date: dt.date
+    valid_thru: dt.date
+    bioc_release: str
+    bioc_devel: str
+    cache: dict[Any, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def key(self) -> str:
+        return self.built_at.isoformat()
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> Sequence[sa.Row]:
+        """Run a read query with bound parameters; SQL text never comes from a request."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(sql), dict(params or {})).fetchall()
+
+    def cached(self, key: Any, compute):
+        """Memoise `compute()` for the lifetime of this build."""
+        try:
+            return self.cache[key]
+        except KeyError:
+            pass
+        value = compute()
+        with self.lock:
+            self.cache.setdefault(key, value)
+        return self.cache[key]
+
+
+class Warehouse:
+    """Hands out the current Snapshot; thread-safe, cheap per request."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._identity: Any = None
+        self._checked = 0.0
+
+    def _engine(self) -> sa.Engine:
+        s = self.settings
+        if s.target == "duckdb":
+            if not s.duckdb_path.exists():
+                raise WarehouseUnavailable(f"no DuckDB file at {s.duckdb_path}")
+            return sa.create_engine(
+                s.sqlalchemy_url(),
+                connect_args={"read_only": True},
+                poolclass=sa.pool.QueuePool,
+                pool_size=8,
+                max_overflow=8,
+            )
+        search_path = f"-csearch_path={s.pg_schema}"
+        return sa.create_engine(
+            s.sqlalchemy_url(),
+            connect_args={"options": search_path},
+            pool_size=8,
+            max_overflow=8,
+            pool_pre_ping=True,
+        )
+
+    def _current_identity(self) -> Any:
+        if self.settings.target == "duckdb":
+            try:
+                st = os.stat(self.settings.duckdb_path)
+            except FileNotFoundError as exc:
+                raise WarehouseUnavailable("the DuckDB file is missing") from exc
+            return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return None
+
+    def _load(self, engine: sa.Engine) -> Snapshot:
+        try:
+            with engine.connect() as conn:
+                row = conn.execute(
+                    sa.text(
+                        "select built_at, as_of_date, valid_thru, bioc_release, bioc_devel "
+                        "from webstats_info"
+                    )
+                ).one()
+        except Exception as exc:  # no build yet, database down, ...
+            raise WarehouseUnavailable(str(exc)) from exc
+        built_at, as_of, valid_thru, release, devel = row
+        return Snapshot(engine, built_at, as_of, valid_thru, str(release), str(devel))
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot of the build currently in the warehouse."""
+        now = time.monotonic()
+        snap = self._snapshot
+        if snap is not None and self.settings.target != "duckdb" and now - self._checked < STAMP_TTL:
+            return snap
+        with self._lock:
+            identity = self._current_identity()
+            snap = self._snapshot
+            if self.settings.target == "duckdb":
+                if snap is not None and identity == self._identity:
+                    return snap
+                engine = self._engine()
+                fresh = self._load(engine)
+                if snap is not None:
+                    snap.engine.dispose()
+            else:
+                engine = snap.engine if snap is not None else self._engine()
+                fresh = self._load(engine)
+                if snap is not None and fresh.built_at == snap.built_at:
+                    self._checked = now
+                    return snap
+            self._snapshot, self._identity, self._checked = fresh, identity, now
+            return fresh
