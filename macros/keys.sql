@@ -1,0 +1,22 @@
+{#- Small value transformations shared by several models. -#}
+
+{% macro ip_hash(ip_expr) -%}
+  {#- Salted one-way hash: distinct clients can be counted, IPs cannot be read back. -#}
+  {{ dbt.hash(dbt.concat(["'" ~ (var('ip_salt') | replace("'", "''")) ~ "'", ip_expr])) }}
+{%- endmacro %}
+
+{% macro version_key(version_expr) -%}
+  {#- '3.9' < '3.18' numerically: major * 1000 + minor. -#}
+  (cast({{ dbt.split_part(version_expr, "'.'", 1) }} as integer) * 1000
+   + cast({{ dbt.split_part(version_expr, "'.'", 2) }} as integer))
+{%- endmacro %}
+
+{% macro new_rows_filter(file_id_expr, watermark_column='source_file_id') -%}
+  {#- In an incremental run: only rows from log files this model has not seen yet
+      (file ids grow with every load, so the largest one seen is the watermark). -#}
+  {%- if is_incremental() -%}
+  {{ file_id_expr }} > (select coalesce(max({{ watermark_column }}), 0) from {{ this }})
+  {%- else -%}
+  1 = 1
+  {%- endif -%}
+{%- endmacro %}

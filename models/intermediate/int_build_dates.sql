@@ -1,0 +1,15 @@
+-- The days the published statistics refer to (SPEC 4): valid_thru is the last UTC day in the
+-- loaded logs, the as-of day the day after. Derived from the data, never from the clock.
+with requests as (
+    select * from {{ ref('stg_requests') }}
+),
+
+last_day as (
+    select max(request_date) as valid_thru
+    from requests
+)
+
+select
+    valid_thru,
+    cast({{ dbt.dateadd('day', 1, 'valid_thru') }} as date) as as_of_date
+from last_day
