@@ -71,3 +71,60 @@ def target_settings(request, tmp_path: Path) -> Settings:
         return make_settings("duckdb", tmp_path)
     schema = request.getfixturevalue("pg_schema")
     return make_settings("postgres", tmp_path, schema)
+
+
+PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "profiles", "tests/dbt")
+
+
+def project_with_manifest(dest: Path, manifest_csv: Path | str) -> Path:
+    """A copy of the dbt project whose package manifest seed is `manifest_csv`.
+
+    Tests need their own manifest; copying the (small) project keeps the repository's seed
+    untouched and lets tests run in parallel.
+    """
+    import shutil
+
+    from webstats.config import PROJECT_DIR
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        src = PROJECT_DIR / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, dirs_exist_ok=True)
+        elif src.exists():
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    manifest = Path(manifest_csv)
+    text = manifest.read_text() if manifest.exists() else str(manifest_csv)
+    (dest / "seeds" / "packages.csv").write_text(text)
+    return dest
+
+
+def build_warehouse(
+    settings: Settings,
+    log_paths,
+    manifest_csv: Path | str | None = None,
+    dbt_vars: dict | None = None,
+    full_refresh: bool = False,
+):
+    """Load `log_paths` and run `dbt build` into the settings' isolated warehouse.
+
+    `manifest_csv` is a path to, or the text of, a manifest to use instead of the repository's
+    seed. Returns (settings actually used, LoadSummary).
+    """
+    import dataclasses
+
+    from webstats.dbt import build
+    from webstats.loader import load_paths
+
+    if manifest_csv is not None:
+        tag = settings.duckdb_path.parent / f"project-{uuid.uuid4().hex[:6]}"
+        settings = dataclasses.replace(
+            settings, project_dir=project_with_manifest(tag, manifest_csv)
+        )
+    summary = load_paths(settings, [Path(p) for p in log_paths], progress=False)
+    build(settings, full_refresh=full_refresh, dbt_vars=dbt_vars)
+    return settings, summary
+
+
+LEGACY_VARS = {"bioc_release": "3.18", "bioc_devel": "3.19"}
