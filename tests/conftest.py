@@ -94,8 +94,10 @@ def project_with_manifest(dest: Path, manifest_csv: Path | str) -> Path:
         elif src.exists():
             (dest / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / part)
-    manifest = Path(manifest_csv)
-    text = manifest.read_text() if manifest.exists() else str(manifest_csv)
+    if isinstance(manifest_csv, str) and "\n" in manifest_csv:
+        text = manifest_csv
+    else:
+        text = Path(manifest_csv).read_text()
     (dest / "seeds" / "packages.csv").write_text(text)
     return dest
 
