@@ -1,0 +1,46 @@
+"""`webstats export DIR`: the whole legacy site as files, the same bytes as served.
+
+It walks `Site.paths()` and writes `Site.body()` of each, the very code the HTTP view runs,
+so a static copy published by any web server is identical to the live site. Directory pages
+are written as `index.html`, as the old generator published them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from webstats.config import Settings
+
+from .db import Warehouse
+from .site import Redirect, Site
+
+
+def _write(out: Path, rel: str, body: bytes) -> None:
+    """Write atomically (temp file + rename) so a web server never serves half a file."""
+    dest = out / rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    tmp.write_bytes(body)
+    os.replace(tmp, dest)
+
+
+def export_site(settings: Settings, out_dir: str | os.PathLike[str]) -> int:
+    """Write every file of the site under `out_dir`; returns the number of files written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    snap = Warehouse(settings).snapshot()
+    # A private Site, not the per-build shared one: exporting renders every file once, and
+    # there is no point keeping them all in a cache afterwards.
+    site = Site(snap, settings)
+    count = 0
+    try:
+        for rel in site.paths():
+            target = site.resolve(rel)
+            if target is None or isinstance(target, Redirect):
+                raise RuntimeError(f"export enumerated a path the site does not serve: {rel}")
+            _write(out, rel, target.make())
+            count += 1
+    finally:
+        snap.engine.dispose()
+    return count
