@@ -84,12 +84,39 @@ VALID_THRU = dt.date(2024, 11, 4)
 
 CATEGORY_ROWS = [
     ("bioc", "bioc", "bioc", "software", "bioc", 75, 2009, "index.html", 1),
-    ("annotation", "data/annotation", "data-annotation", "annotation", "annotation", 30, 2009,
-     "data-annotation.html", 2),
-    ("experiment", "data/experiment", "data-experiment", "experiment", "experiment", 15, 2009,
-     "data-experiment.html", 3),
-    ("workflows", "workflows", "workflows", "workflow", "workflows", None, 2015,
-     "workflows.html", 4),
+    (
+        "annotation",
+        "data/annotation",
+        "data-annotation",
+        "annotation",
+        "annotation",
+        30,
+        2009,
+        "data-annotation.html",
+        2,
+    ),
+    (
+        "experiment",
+        "data/experiment",
+        "data-experiment",
+        "experiment",
+        "experiment",
+        15,
+        2009,
+        "data-experiment.html",
+        3,
+    ),
+    (
+        "workflows",
+        "workflows",
+        "workflows",
+        "workflow",
+        "workflows",
+        None,
+        2015,
+        "workflows.html",
+        4,
+    ),
 ]
 
 DDL = [
@@ -146,8 +173,9 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
     hourly: Counter = Counter()
     for e in events:
         t = e.request_at
-        hourly[(t.replace(minute=0, second=0), e.category, e.package, e.bioc_version,
-                e.download_type)] += 1
+        hourly[
+            (t.replace(minute=0, second=0), e.category, e.package, e.bioc_version, e.download_type)
+        ] += 1
     with engine.begin() as conn:
         for ddl in DDL:
             conn.execute(sa.text(ddl))
@@ -158,16 +186,25 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
                     ":t, 'IAD89-P1', 1)"
                 ),
                 [
-                    {"at": e.request_at, "d": e.request_at.date(), "h": e.request_at.hour,
-                     "ip": _ip_hash(e.ip), "c": e.category, "p": e.package,
-                     "v": e.bioc_version, "t": e.download_type}
+                    {
+                        "at": e.request_at,
+                        "d": e.request_at.date(),
+                        "h": e.request_at.hour,
+                        "ip": _ip_hash(e.ip),
+                        "c": e.category,
+                        "p": e.package,
+                        "v": e.bioc_version,
+                        "t": e.download_type,
+                    }
                     for e in events
                 ],
             )
             conn.execute(
                 sa.text("insert into hourly_downloads values (:h, :c, :p, :v, :t, :n)"),
-                [{"h": k[0], "c": k[1], "p": k[2], "v": k[3], "t": k[4], "n": n}
-                 for k, n in hourly.items()],
+                [
+                    {"h": k[0], "c": k[1], "p": k[2], "v": k[3], "t": k[4], "n": n}
+                    for k, n in hourly.items()
+                ],
             )
             conn.execute(
                 sa.text("insert into stats values (:c, :p, :d, :m, :i, :n)"), _stats_rows(events)
@@ -182,8 +219,11 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
         )
         conn.execute(
             sa.text("insert into webstats_info values (:v, :a, :b, '3.20', '3.21')"),
-            {"v": VALID_THRU, "a": VALID_THRU + dt.timedelta(days=1),
-             "b": dt.datetime(2024, 11, 5, 6, 0, 0)},
+            {
+                "v": VALID_THRU,
+                "a": VALID_THRU + dt.timedelta(days=1),
+                "b": dt.datetime(2024, 11, 5, 6, 0, 0),
+            },
         )
     engine.dispose()
 
@@ -215,11 +255,39 @@ def _uri(e: Event) -> str:
 
 def _line(at: dt.datetime, ip: str, method: str, uri: str, status: int, n: int) -> str:
     fields = [
-        at.strftime("%Y-%m-%d"), at.strftime("%H:%M:%S"), "IAD89-P1", "1000", ip, method,
-        "d2nsi8cfpgrgm1.cloudfront.net", uri, str(status), "-", "R%20(4.4.0)", "-", "-",
-        "Miss", f"req{n:06d}==", "bioconductor.org", "https", "200", "0.001", "-", "TLSv1.3",
-        "TLS_AES_256_GCM_SHA384", "Miss", "HTTP/2.0", "-", "-", "40000", "0.001", "Miss",
-        "application/x-gzip", "1000", "-", "-",
+        at.strftime("%Y-%m-%d"),
+        at.strftime("%H:%M:%S"),
+        "IAD89-P1",
+        "1000",
+        ip,
+        method,
+        "d2nsi8cfpgrgm1.cloudfront.net",
+        uri,
+        str(status),
+        "-",
+        "R%20(4.4.0)",
+        "-",
+        "-",
+        "Miss",
+        f"req{n:06d}==",
+        "bioconductor.org",
+        "https",
+        "200",
+        "0.001",
+        "-",
+        "TLSv1.3",
+        "TLS_AES_256_GCM_SHA384",
+        "Miss",
+        "HTTP/2.0",
+        "-",
+        "-",
+        "40000",
+        "0.001",
+        "Miss",
+        "application/x-gzip",
+        "1000",
+        "-",
+        "-",
     ]
     return "\t".join(fields)
 

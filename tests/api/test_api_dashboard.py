@@ -77,13 +77,25 @@ def test_get_data_second_group_by_per_year(client):
         "&time_group=year"
     )
     assert get(client, url) == [
-        {"download_type": "source", "category": ["annotation", "bioc"], "data": [1, 1],
-         "time_group": "2023"},
+        {
+            "download_type": "source",
+            "category": ["annotation", "bioc"],
+            "data": [1, 1],
+            "time_group": "2023",
+        },
         {"download_type": "mac.binary", "category": ["bioc"], "data": [2], "time_group": "2024"},
-        {"download_type": "source", "category": ["annotation", "bioc", "experiment"],
-         "data": [2, 12, 1], "time_group": "2024"},
-        {"download_type": "win.binary", "category": ["bioc", "experiment"], "data": [2, 1],
-         "time_group": "2024"},
+        {
+            "download_type": "source",
+            "category": ["annotation", "bioc", "experiment"],
+            "data": [2, 12, 1],
+            "time_group": "2024",
+        },
+        {
+            "download_type": "win.binary",
+            "category": ["bioc", "experiment"],
+            "data": [2, 1],
+            "time_group": "2024",
+        },
     ]
 
 
