@@ -42,8 +42,8 @@ tblproperties (
   {% set view_sql %}
 create or replace view {{ schema }}.raw_requests as
 select
-  cast(date_format(`date`, '%Y%m%d') as integer) as file_id,
-  cast(`date` as timestamp) + (cast(`time` as time) - time '00:00:00') as request_at,
+  cast(date_format("date", '%Y%m%d') as integer) as file_id,
+  date_parse(cast("date" as varchar) || ' ' || "time", '%Y-%m-%d %H:%i:%s') as request_at,
   x_edge_location as edge_location,
   c_ip as client_ip,
   cs_method as method,
