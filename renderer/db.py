@@ -120,7 +120,11 @@ class Warehouse:
         """The snapshot of the build currently in the warehouse."""
         now = time.monotonic()
         snap = self._snapshot
-        if snap is not None and self.settings.target != "duckdb" and now - self._checked < STAMP_TTL:
+        if (
+            snap is not None
+            and self.settings.target != "duckdb"
+            and now - self._checked < STAMP_TTL
+        ):
             return snap
         with self._lock:
             identity = self._current_identity()

@@ -102,7 +102,9 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith(".")))
+            found.extend(
+                sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith("."))
+            )
         elif p.is_file():
             found.append(p)
         else:
@@ -176,7 +178,8 @@ class BatchReader:
         paths = [self._readable_path(f) for f in batch]
         self.con.execute("create or replace temp table batch_files (path varchar, file_id integer)")
         self.con.executemany(
-            "insert into batch_files values (?, ?)", [(p, f.file_id) for p, f in zip(paths, batch)]
+            "insert into batch_files values (?, ?)",
+            [(p, f.file_id) for p, f in zip(paths, batch, strict=True)],
         )
         shape = batch[0].shape
         if shape.log_format == "cloudfront":

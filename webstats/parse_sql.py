@@ -27,7 +27,17 @@ APACHE_LINE = (
     r'^(\S+) (\S+) (\S+) \[([^\]]+)\] "([^"]*)" (\d{3}) (\d+|-)'
     r'(?: "([^"]*)" "([^"]*)")?\s*$'
 )
-APACHE_GROUPS = ["host", "ident", "authuser", "ts", "request", "status", "bytes", "referer", "agent"]
+APACHE_GROUPS = [
+    "host",
+    "ident",
+    "authuser",
+    "ts",
+    "request",
+    "status",
+    "bytes",
+    "referer",
+    "agent",
+]
 
 
 def sql_literal(text: str) -> str:

@@ -121,7 +121,9 @@ class DuckDBStore:
         return _lookup(rows)
 
     def next_file_id(self) -> int:
-        return self.con.execute("select coalesce(max(file_id), 0) + 1 from load_ledger").fetchone()[0]
+        return self.con.execute("select coalesce(max(file_id), 0) + 1 from load_ledger").fetchone()[
+            0
+        ]
 
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.con
@@ -139,7 +141,8 @@ class DuckDBStore:
                 [ids[0], ids[-1]],
             ).fetchall()
             con.execute(
-                "insert into load_rejects select r.file_id, m.name, r.line_number, r.reason, r.line "
+                "insert into load_rejects "
+                "select r.file_id, m.name, r.line_number, r.reason, r.line "
                 f"from ({rejects_sql}) as r join batch_names as m using (file_id)"
             )
             rejected = con.execute(
@@ -224,14 +227,15 @@ class PostgresStore:
         rejects_csv = Path(self.tmp.name) / "rejects.csv"
         duck.execute(f"copy batch_rows to '{rows_csv}' (format csv, header false)")
         duck.execute(f"copy batch_rejects to '{rejects_csv}' (format csv, header false)")
-        with self.pg.transaction():
-            with self.pg.cursor() as cur:
-                cur.executemany(
-                    LEDGER_INSERT.format(p="%s", now="now() at time zone 'utc'"),
-                    [_ledger_values(r) for r in results.values()],
-                )
-                _copy_file(cur, f"copy raw_requests ({RAW_COLUMNS_SQL}) from stdin (format csv)", rows_csv)
-                _copy_file(cur, "copy load_rejects from stdin (format csv)", rejects_csv)
+        with self.pg.transaction(), self.pg.cursor() as cur:
+            cur.executemany(
+                LEDGER_INSERT.format(p="%s", now="now() at time zone 'utc'"),
+                [_ledger_values(r) for r in results.values()],
+            )
+            _copy_file(
+                cur, f"copy raw_requests ({RAW_COLUMNS_SQL}) from stdin (format csv)", rows_csv
+            )
+            _copy_file(cur, "copy load_rejects from stdin (format csv)", rejects_csv)
 
 
 def _copy_file(cur, statement: str, path: Path) -> None:
