@@ -85,14 +85,20 @@ join batch_files as m on m.path = r.filename
 
 
 def cloudfront_rejects(rejects: str) -> str:
-    """Reject rows (file_id, line_number, reason, line) from DuckDB's reject tables."""
+    """One reject row (file_id, line_number, reason, line) per bad line.
+
+    DuckDB records an error per offending column (a short line has one per missing
+    column); the first one says enough.
+    """
     return f"""
 select m.file_id, cast(e.line as integer) as line_number,
-       cast(e.error_type as varchar) || ': ' || e.error_message as reason,
-       ltrim(e.csv_line, chr(10) || chr(13)) as line
+       arg_min(cast(e.error_type as varchar) || ': ' || e.error_message,
+               coalesce(e.column_idx, 0)) as reason,
+       arg_min(ltrim(e.csv_line, chr(10) || chr(13)), coalesce(e.column_idx, 0)) as line
 from {rejects}_errors as e
 join {rejects}_scans as s on s.scan_id = e.scan_id and s.file_id = e.file_id
 join batch_files as m on m.path = s.file_path
+group by m.file_id, e.line
 """
 
 
