@@ -75,7 +75,10 @@ def test_plain_gzip_and_bz2_files_load(duck, tmp_path, name):
 def test_apache_common_and_combined_lines_load_in_utc(duck, tmp_path):
     combined = apache_line(Req(PKG, ip="198.51.100.4", query="x=1"))
     common = apache_line(Req("/packages/3.18/bioc/src/contrib/a4Base_1.0.tar.gz"), combined=False)
-    squid = '203.0.113.5 - - [15/Jan/2024:12:30:00 +0200] "GET http://bioconductor.org/packages/devel/bioc/src/contrib/ACME_1.0.tar.gz HTTP/1.0" 200 99'
+    squid = (
+        '203.0.113.5 - - [15/Jan/2024:12:30:00 +0200] "GET http://bioconductor.org'
+        '/packages/devel/bioc/src/contrib/ACME_1.0.tar.gz HTTP/1.0" 200 99'
+    )
     write_log(tmp_path / "access.log.gz", "\n".join([combined, common, squid]) + "\n")
 
     summary = load(duck, tmp_path / "access.log.gz")
