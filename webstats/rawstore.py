@@ -51,6 +51,25 @@ RAW_DDL = (
         reason varchar not null,
         line varchar
     )""",
+    # statistics imported from the legacy site (`webstats import-legacy`), for the years
+    # before the first loaded log day; empty unless imported (the marts read them always)
+    """create table if not exists legacy_stats (
+        category varchar not null,
+        package varchar not null,
+        date date not null,
+        is_monthly boolean not null,
+        ip_count integer not null,
+        download_count integer not null,
+        import_id integer not null
+    )""",
+    """create table if not exists legacy_categorystats (
+        category varchar not null,
+        date date not null,
+        is_monthly boolean not null,
+        ip_count integer not null,
+        download_count integer not null,
+        import_id integer not null
+    )""",
 )
 
 RAW_COLUMNS_SQL = (
