@@ -113,12 +113,13 @@ def package_periods(snap: Snapshot, category: str, package: str) -> list[Period]
 
 
 def all_package_periods(snap: Snapshot, category: str) -> Iterator[tuple[str, Period]]:
-    """Every package row of a category, streamed; the caller orders packages itself."""
+    """Every package row of a category, streamed and grouped by package (in whatever order
+    the engine's collation gives: the caller orders packages itself, by SPEC's rule)."""
     with snap.engine.connect() as conn:
         result = conn.execution_options(stream_results=True).execute(
             sa.text(
                 "select package, date, is_monthly, ip_count, download_count from stats "
-                "where category = :c"
+                "where category = :c order by package, date, is_monthly"
             ),
             {"c": category},
         )

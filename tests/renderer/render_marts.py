@@ -87,7 +87,8 @@ def write_marts(settings: Settings, marts: Marts) -> None:
                 marks = ", ".join(f":{c}" for c in cols)
                 conn.execute(
                     sa.text(f"insert into {name} ({', '.join(cols)}) values ({marks})"),
-                    [dict(zip(cols, r, strict=True)) for r in rows],
+                    # Reversed: the renderer must not depend on insertion order.
+                    [dict(zip(cols, r, strict=True)) for r in reversed(rows)],
                 )
     engine.dispose()
 

@@ -1,0 +1,44 @@
+"""`webstats serve`: the Flask app under Waitress.
+
+Waitress is a pure-Python, multi-threaded WSGI server: no worker processes, so the per-build
+caches (rendered pages, charts) are shared by all threads and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from webstats.config import Settings
+
+from . import create_app
+
+
+def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):
+    """A Waitress server bound to host:port (port 0 = any free port); call `.run()` on it."""
+    from waitress.server import create_server
+
+    app = create_app(settings)
+    return create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="bioc-webstats",
+        # Answer requests with huge names with a 4xx from Waitress itself, not a big buffer.
+        max_request_header_size=64 * 1024,
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080, threads: int = 8) -> None:
+    """Serve until interrupted; prints the address of the legacy site."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    server = make_server(settings, host, port, threads)
+    where = f"http://{host}:{server.effective_port}"
+    print(f"Serving the download stats at {where}/packages/stats/ (API: {where}/api/)", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
