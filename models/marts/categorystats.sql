@@ -2,6 +2,7 @@
 -- year (same periods and the same incremental rule as stats).
 {{ config(
     materialized='incremental',
+    post_hook="{{ delete_shadowed_legacy_rows() }}",
     unique_key=['category', 'date', 'is_monthly'],
 ) }}
 
@@ -62,10 +63,35 @@ yearly as (
     group by d.category, d.year_date
 ),
 
-periods as (
+computed as (
     select * from monthly
     union all
     select * from yearly
+),
+
+computed_years as (
+    -- imported legacy rows only fill years without computed data (macros/legacy.sql)
+    select distinct extract(year from date) as yr from computed
+    {{ computed_years_in_this() }}
+),
+
+imported as (
+    select
+        l.category,
+        l.date,
+        l.is_monthly,
+        l.ip_count,
+        l.download_count,
+        -l.import_id as source_file_id
+    from {{ ref('stg_legacy_categorystats') }} as l
+    where {{ legacy_import_filter('l.import_id') }}
+      and extract(year from l.date) not in (select yr from computed_years)
+),
+
+periods as (
+    select * from computed
+    union all
+    select * from imported
 )
 
 select

@@ -4,8 +4,11 @@
 -- Incremental: recomputes only the months and years touched by downloads from log files
 -- loaded since the previous run (source_file_id is the watermark), which gives the same
 -- rows as a full rebuild.
+-- Years before the logs begin come from the legacy site's imported statistics
+-- (webstats import-legacy); a year with any computed data is computed (macros/legacy.sql).
 {{ config(
     materialized='incremental',
+    post_hook="{{ delete_shadowed_legacy_rows() }}",
     unique_key=['category', 'package', 'date', 'is_monthly'],
 ) }}
 
@@ -69,10 +72,35 @@ yearly as (
     group by d.category, d.package, d.year_date
 ),
 
-periods as (
+computed as (
     select * from monthly
     union all
     select * from yearly
+),
+
+computed_years as (
+    -- imported legacy rows only fill years without computed data (macros/legacy.sql)
+    select distinct extract(year from date) as yr from computed
+    {{ computed_years_in_this() }}
+),
+
+imported as (
+    select
+        l.category, l.package,
+        l.date,
+        l.is_monthly,
+        l.ip_count,
+        l.download_count,
+        -l.import_id as source_file_id
+    from {{ ref('stg_legacy_stats') }} as l
+    where {{ legacy_import_filter('l.import_id') }}
+      and extract(year from l.date) not in (select yr from computed_years)
+),
+
+periods as (
+    select * from computed
+    union all
+    select * from imported
 )
 
 select
