@@ -1,0 +1,582 @@
+"""Synthetic CloudFront standard logs, for the demo and the benchmark.
+
+Lines are generated set-wise by DuckDB SQL (a hash of the line number and the seed stands in
+for a random generator, so a seed gives the same bytes on every run and with any number of
+threads) and written by DuckDB's gzip CSV writer; each file gets the `#Version`/`#Fields`
+header as a separate gzip member in front of the body (gzip allows multi-member files, and
+both DuckDB and Python read them whole). A Python loop per line would make 10M lines take
+minutes; this takes seconds.
+
+The generator also returns its own ground truth: which lines it meant as counted downloads
+(SPEC 3), per category and month, so that tests can check the marts against something that
+does not come from the models themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+FIELDS_33 = (
+    "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+    "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
+    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
+    "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
+    "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
+    "sc-range-start sc-range-end"
+).split()
+FIELDS_24 = FIELDS_33[:24]
+
+CATEGORY_PATHS = {
+    "bioc": "bioc",
+    "annotation": "data/annotation",
+    "experiment": "data/experiment",
+    "workflows": "workflows",
+}
+COUNTED_STATUSES = (200, 301, 302, 307, 308)
+DISTRIBUTION = "EDFDVBD6EXAMPLE"
+SLOTS = 1 << 16  # resolution of the package popularity table
+
+# (bioc version segment in the URL, R version of its binaries, weight)
+BIOC_VERSIONS = (
+    ("3.22", "4.5", 34),
+    ("release", "4.5", 22),
+    ("3.21", "4.5", 12),
+    ("3.20", "4.4", 9),
+    ("devel", "4.6", 6),
+    ("3.23", "4.6", 4),
+    ("3.19", "4.4", 5),
+    ("3.18", "4.3", 4),
+    ("3.17", "4.3", 2),
+    ("3.16", "4.2", 2),
+)
+EDGES = (
+    "IAD89-P1",
+    "IAD61-P2",
+    "IAD12-C1",
+    "JFK50-P3",
+    "ORD58-P4",
+    "DFW56-P1",
+    "SFO53-P2",
+    "SEA19-C2",
+    "LAX54-P1",
+    "YTO50-C1",
+    "GRU3-C1",
+    "FRA56-P5",
+    "FRA60-P2",
+    "AMS58-P1",
+    "LHR61-P4",
+    "CDG52-P1",
+    "ZRH55-P2",
+    "ARN56-C1",
+    "HEL51-P1",
+    "MAD53-C1",
+    "NRT57-P3",
+    "ICN54-C1",
+    "SIN2-P1",
+    "HKG62-C1",
+    "BOM78-P1",
+    "SYD62-P1",
+    "PEK50-C1",
+    "JNB50-C1",
+)
+USER_AGENTS = (
+    "R%20(4.5.1%20x86_64-pc-linux-gnu%20x86_64%20linux-gnu)",
+    "R%20(4.5.0%20x86_64-w64-mingw32%20x86_64%20mingw32)",
+    "R%20(4.5.1%20aarch64-apple-darwin20%20aarch64%20darwin20)",
+    "R%20(4.4.2%20x86_64-pc-linux-gnu%20x86_64%20linux-gnu)",
+    "R%20(4.4.1%20x86_64-apple-darwin20%20x86_64%20darwin20)",
+    "R%20(4.3.3%20x86_64-w64-mingw32%20x86_64%20mingw32)",
+    "RStudio%20Desktop%20(2024.12.1.563);%20R%20(4.4.2%20x86_64-w64-mingw32)",
+    "libcurl/8.5.0%20r-curl/5.2.1%20httr/1.4.7",
+    "curl/7.81.0",
+    "Wget/1.21.2",
+    "Mozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,"
+    "%20like%20Gecko)%20Chrome/126.0.0.0%20Safari/537.36",
+    "Mozilla/5.0%20(compatible;%20Googlebot/2.1;%20+http://www.google.com/bot.html)",
+    "Bioconductor%20Docker%20(bioconductor/bioconductor_docker:RELEASE_3_22)",
+)
+UNKNOWN_NAMES = (
+    "DESeq3",
+    "limmaa",
+    "edgeR2",
+    "myPackage",
+    "ggplot2",
+    "Seurat",
+    "data.table",
+    "BiocGenerics.old",
+    "test",
+    "Rcpp",
+    "org.Hs.eg",
+    "GenomicRanges2",
+    "foo.bar",
+    "SingleCellExperiment.dev",
+    "affyX",
+    "BSgenome.Hsapiens.UCSC.hg99",
+    "zzzTestPkg",
+)
+NON_PACKAGE_PATHS = (
+    "/packages/{v}/{c}/src/contrib/PACKAGES",
+    "/packages/{v}/{c}/src/contrib/PACKAGES.gz",
+    "/packages/{v}/{c}/src/contrib/PACKAGES.rds",
+    "/packages/{v}/{c}/bin/windows/contrib/{r}/PACKAGES.rds",
+    "/packages/{v}/{c}/bin/macosx/big-sur-arm64/contrib/{r}/PACKAGES.gz",
+    "/packages/{v}/{c}/html/{p}.html",
+    "/packages/{v}/{c}/vignettes/{p}/inst/doc/{p}.html",
+    "/packages/{v}/{c}/manuals/{p}/man/{p}.pdf",
+    "/packages/{v}/{c}/VIEWS",
+    "/packages/{v}/{c}/src/contrib/{p}_{pv}.tar.gz.md5",
+    "/packages/stats/{c}/{p}/",
+    "/images/logo_bioconductor.gif",
+    "/favicon.ico",
+    "/config.yaml",
+    "/robots.txt",
+    "/index.html",
+    "/checkResults/release/bioc-LATEST/",
+)
+
+# Mix of request kinds, per 10000 lines: (kind, weight). Only "download" lines with a
+# counted status are downloads; all the others exist to be filtered out.
+NOISY_MIX = (
+    ("download", 7350),
+    ("head", 450),
+    ("non_package", 1800),
+    ("unknown", 180),
+    ("wrong_category", 120),
+    ("post", 40),
+    ("malformed", 4),
+    ("bad_status", 56),
+)
+CLEAN_MIX = (("download", 7800), ("head", 300), ("non_package", 1900))
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    category: str
+
+
+@dataclass
+class Plan:
+    """What to generate: `lines` lines over `days` days from `start`, `files_per_day` files a day.
+
+    Files dated before `old_header_before` get the 24-field header of older CloudFront logs;
+    `noisy` adds malformed lines, POSTs, odd statuses, unknown and miscategorised packages.
+    """
+
+    start: date
+    days: int
+    lines: int
+    seed: int
+    files_per_day: int = 8
+    old_header_before: date | None = None
+    noisy: bool = True
+    first_line: int = 0  # line numbering offset, so that extra days draw fresh randomness
+
+
+@dataclass
+class GroundTruth:
+    """What the generator wrote, counted as SPEC 3 counts it."""
+
+    files: list[Path] = field(default_factory=list)
+    lines: int = 0
+    malformed: int = 0
+    downloads: dict[str, int] = field(default_factory=dict)  # per category
+    monthly: dict[tuple[str, date], int] = field(default_factory=dict)  # (category, month)
+    unknown_requests: int = 0
+
+    @property
+    def total_downloads(self) -> int:
+        return sum(self.downloads.values())
+
+    def add(self, other: GroundTruth) -> None:
+        self.files += other.files
+        self.lines += other.lines
+        self.malformed += other.malformed
+        self.unknown_requests += other.unknown_requests
+        for k, n in other.downloads.items():
+            self.downloads[k] = self.downloads.get(k, 0) + n
+        for k, n in other.monthly.items():
+            self.monthly[k] = self.monthly.get(k, 0) + n
+
+
+def read_manifest(path: Path) -> list[Package]:
+    """Current packages of the manifest seed (the demo draws downloads from these)."""
+    with open(path, newline="") as fh:
+        return [Package(r["package"], r["category"]) for r in csv.DictReader(fh)]
+
+
+def _sql_list(values: Iterable[object]) -> str:
+    def lit(v: object) -> str:
+        return "'" + str(v).replace("'", "''") + "'" if isinstance(v, str) else str(v)
+
+    return "[" + ", ".join(lit(v) for v in values) + "]"
+
+
+def _popularity_table(con: duckdb.DuckDBPyConnection, packages: list[Package], seed: int) -> None:
+    """`syn_slots(slot, package, category)`: Zipf-like popularity as slots of a wheel.
+
+    Ranks are a seeded shuffle of the manifest, so each seed has its own favourites; every
+    package keeps at least one slot, so every package can appear.
+    """
+    ranked = sorted(packages, key=lambda p: hashlib.sha256(f"{seed}:{p.name}".encode()).hexdigest())
+    weights = [1.0 / (r + 1) ** 1.1 for r in range(len(ranked))]
+    total = sum(weights)
+    spare = SLOTS - len(ranked)
+    widths = [1 + int(spare * w / total) for w in weights]
+    widths[0] += SLOTS - sum(widths)  # the rounding remainder goes to the favourite
+    rows, lo = [], 0
+    for p, width in zip(ranked, widths, strict=True):
+        rows.append((p.name, p.category, lo, lo + width - 1))
+        lo += width
+    con.execute(
+        "create or replace temp table syn_pkgs (package varchar, category varchar, "
+        "lo integer, hi integer)"
+    )
+    con.executemany("insert into syn_pkgs values (?, ?, ?, ?)", rows)
+    con.execute(
+        "create or replace temp table syn_slots as select s.range::integer as slot, "
+        "p.package, p.category from range(?) s join syn_pkgs p on s.range between p.lo and p.hi",
+        [SLOTS],
+    )
+
+
+def _mix_case(mix: tuple[tuple[str, int], ...], u: str) -> str:
+    total = sum(w for _, w in mix)
+    parts, acc = [], 0
+    for kind, w in mix[:-1]:
+        acc += w
+        parts.append(f"when {u} < {acc / total!r} then '{kind}'")
+    return "case " + " ".join(parts) + f" else '{mix[-1][0]}' end"
+
+
+def _weighted(values: tuple[tuple[str, str, int], ...], u: str, index: int) -> str:
+    total = sum(v[2] for v in values)
+    parts, acc = [], 0
+    for v in values[:-1]:
+        acc += v[2]
+        parts.append(f"when {u} < {acc / total!r} then '{v[index]}'")
+    return "case " + " ".join(parts) + f" else '{values[-1][index]}' end"
+
+
+def _u(h: str, k: int) -> str:
+    """A uniform number in [0, 1) from 20 bits of a 64-bit hash."""
+    return f"((({h} >> {20 * k}) & 1048575)::double / 1048576)"
+
+
+def generate_table(con: duckdb.DuckDBPyConnection, plan: Plan, lo: int, hi: int) -> None:
+    """Create `syn_lines(file_no, ts, line, kind, counted, category)` for lines lo..hi-1.
+
+    `syn_days` says which day each line number falls on; `syn_slots` which package it is.
+    """
+    mix = NOISY_MIX if plan.noisy else CLEAN_MIX
+    s = plan.seed
+    unknown = _sql_list(UNKNOWN_NAMES)
+    paths = _sql_list(NON_PACKAGE_PATHS)
+    edges, agents = _sql_list(EDGES), _sql_list(USER_AGENTS)
+    cats = _sql_list(CATEGORY_PATHS.values())
+    cat_names = _sql_list(CATEGORY_PATHS)
+    old = f"date '{plan.old_header_before}'" if plan.old_header_before else "date '1900-01-01'"
+    con.execute(f"""
+create or replace temp table syn_draws as
+select
+    i,
+    hash(i, {s}, 1) as h1, hash(i, {s}, 2) as h2, hash(i, {s}, 3) as h3,
+    d.day + to_seconds(floor({_u("hash(i, " + str(s) + ", 4)", 0)} * 86400)::bigint) as ts1
+from range({lo}, {hi}) t(i)
+join syn_days as d on t.i between d.lo and d.hi
+""")
+    con.execute(f"""
+create or replace temp table syn_req as
+with d as (
+    select *,
+        {_mix_case(mix, _u("h1", 0))} as kind,
+        (h2 % {SLOTS})::integer as slot,
+        -- clients: a skewed pool, heavy users first
+        floor(power({_u("h1", 1)}, 2.5) * greatest({plan.lines} // 6, 50))::bigint as client
+    from syn_draws
+)
+select d.*,
+    p.package, p.category,
+    {_weighted(BIOC_VERSIONS, _u("h1", 2), 0)} as bioc_version,
+    {_u("h2", 1)} as u_type, {_u("h2", 2)} as u_status, {_u("h3", 0)} as u_misc,
+    {_u("h3", 1)} as u_misc2
+from d join syn_slots p using (slot)
+""")
+    con.execute(f"""
+create or replace temp table syn_url as
+with r as (
+    select *,
+        case bioc_version {" ".join(f"when '{v}' then '{rv}'" for v, rv, _ in BIOC_VERSIONS)}
+        end as r_version,
+        (hash(package) % 3 + 1)::varchar || '.' || (hash(package, 1) % 40)::varchar || '.'
+            || (hash(package, 2) % 9)::varchar as package_version,
+        case when kind = 'wrong_category'
+             then {cats}[1 + ((list_position({cat_names}, category) + (hash(i, {s}, 5) % 3)::int)
+                              % 4)]
+             else {cats}[list_position({cat_names}, category)] end as cat_path,
+        case when kind = 'unknown'
+             then {unknown}[1 + (hash(i, {s}, 6) % {len(UNKNOWN_NAMES)})::int]
+             else package end as req_package,
+        cast(ts1 as date) as day
+    from syn_req
+),
+typed as (
+    select *,
+        case when category in ('annotation', 'experiment') and kind <> 'wrong_category'
+                  then 'source'
+             when u_type < 0.5 then 'source' when u_type < 0.76 then 'win' else 'mac' end
+            as dtype
+    from r
+)
+select *,
+    case
+        when kind = 'non_package' then replace(replace(replace(replace(replace(
+            {paths}[1 + (hash(i, {s}, 7) % {len(NON_PACKAGE_PATHS)})::int],
+            '{{v}}', bioc_version), '{{c}}', cat_path), '{{r}}', r_version),
+            '{{p}}', package), '{{pv}}', package_version)
+        else '/packages/' || bioc_version
+            || case when u_misc < 0.004 then '//' else '/' end || cat_path || '/'
+            || case dtype
+                 when 'source' then 'src/contrib/'
+                 when 'win' then 'bin/windows/contrib/' || r_version || '/'
+                 else 'bin/macosx/' || case when u_misc2 < 0.6 then 'big-sur-arm64/'
+                     when u_misc2 < 0.9 then 'big-sur-x86_64/' else '' end
+                     || 'contrib/' || r_version || '/'
+               end
+            || req_package || '_' || package_version || '.'
+            || case dtype when 'source' then 'tar.gz' when 'win' then 'zip' else 'tgz' end
+    end as uri,
+    case when kind = 'head' then 'HEAD' when kind = 'post' then 'POST' else 'GET' end as method,
+    case
+        when kind = 'bad_status' then [304, 404, 206, 403, 500, 503][1 + (hash(i, {s}, 8) % 6)::int]
+        when kind = 'post' then 403
+        when kind = 'download' and u_status < 0.012 then 302
+        when kind = 'download' and u_status < 0.014 then 301
+        when kind = 'download' and u_status < 0.015 then 307
+        when kind = 'non_package' and u_status < 0.25 then 304
+        when kind = 'non_package' and u_status < 0.30 then 404
+        else 200
+    end as status
+from typed
+""")
+    con.execute(f"""
+create or replace temp table syn_lines as
+with f as (
+    select *,
+        day < {old} as old_header,
+        (datediff('day', date '{plan.start}', day) * {plan.files_per_day}
+            + hour(ts1) * {plan.files_per_day} // 24)::integer as file_no,
+        case when (client % 7) = 3
+             then printf('2a02:%x:%x:%x::%x', hash(client, {s}, 9) % 65536,
+                         hash(client, {s}, 10) % 65536, hash(client, {s}, 11) % 65536,
+                         hash(client, {s}, 12) % 65536)
+             else printf('%d.%d.%d.%d', 1 + hash(client, {s}, 9) % 223,
+                         hash(client, {s}, 10) % 256, hash(client, {s}, 11) % 256,
+                         1 + hash(client, {s}, 12) % 254)
+        end as ip,
+        {edges}[1 + (hash(client, {s}, 13) % {len(EDGES)})::int] as edge,
+        {agents}[1 + (hash(client, {s}, 14) % {len(USER_AGENTS)})::int] as agent,
+        case when uri like '%.tar.gz' or uri like '%.tgz' then 'application/x-tar'
+             when uri like '%.zip' then 'application/zip'
+             when uri like '%.html' or uri like '%/' then 'text/html'
+             else 'application/octet-stream' end as ctype,
+        case when status in (200, 206) then 20000 + hash(i, {s}, 15) % 5000000
+             else 300 + hash(i, {s}, 15) % 600 end as nbytes,
+        case when {_u("h3", 2)} < 0.55 then 'Hit' when {_u("h3", 2)} < 0.97 then 'Miss'
+             else 'RefreshHit' end as result,
+        case when kind = 'download' and u_misc > 0.995 then 'raw=true'
+             when kind = 'non_package' and u_misc > 0.97 then 'utm_source=biocviews'
+             else '-' end as query
+    from syn_url
+),
+cols as (
+    select *,
+        [strftime(ts1, '%Y-%m-%d'), strftime(ts1, '%H:%M:%S'), edge, nbytes::varchar, ip,
+         method, 'd2nsi8cfpgrgm1.cloudfront.net', uri, status::varchar, '-', agent, query, '-',
+         result,
+         substr(md5(i::varchar || '{s}'), 1, 54) || '==',
+         'bioconductor.org', 'https', (150 + hash(i, {s}, 16) % 300)::varchar,
+         printf('%.3f', (hash(i, {s}, 17) % 900)::double / 1000 + 0.001), '-',
+         'TLSv1.3', 'TLS_AES_128_GCM_SHA256', result,
+         case when u_misc2 < 0.7 then 'HTTP/2.0' else 'HTTP/1.1' end, '-', '-',
+         (1024 + hash(i, {s}, 18) % 64000)::varchar,
+         printf('%.3f', (hash(i, {s}, 17) % 500)::double / 1000 + 0.001), result, ctype,
+         (nbytes - 300)::varchar,
+         case when status = 206 then '0' else '-' end,
+         case when status = 206 then (nbytes - 301)::varchar else '-' end
+        ] as v
+    from f
+)
+select
+    file_no, ts1 as ts, i, kind, category, old_header, method, status,
+    kind = 'download' and method = 'GET' and status in {COUNTED_STATUSES} as counted,
+    case
+        when kind <> 'malformed' then array_to_string(v[1:case when old_header then 24 else 33 end],
+                                                      chr(9))
+        when u_misc < 0.5 then array_to_string(v[1:7], chr(9))  -- a line cut short
+        else array_to_string(list_concat(v[1:8], ['OK'],
+                             v[10:case when old_header then 24 else 33 end]), chr(9))
+    end as line
+from cols
+order by file_no, ts, i
+""")
+
+
+def file_name(plan: Plan, file_no: int) -> str:
+    """`<distribution>.YYYY-MM-DD-HH.<hash>.gz`, as CloudFront names its log files."""
+    day = plan.start + timedelta(days=file_no // plan.files_per_day)
+    hour = (file_no % plan.files_per_day) * 24 // plan.files_per_day
+    tag = hashlib.sha256(f"{plan.seed}:{plan.first_line}:{file_no}".encode()).hexdigest()[:8]
+    return f"{DISTRIBUTION}.{day:%Y-%m-%d}-{hour:02d}.{tag}.gz"
+
+
+def header(old: bool) -> bytes:
+    fields = FIELDS_24 if old else FIELDS_33
+    return f"#Version: 1.0\n#Fields: {' '.join(fields)}\n".encode()
+
+
+SMALL_FILE_LINES = 50_000
+
+
+def write_files(con: duckdb.DuckDBPyConnection, plan: Plan, out_dir: Path) -> list[Path]:
+    """Write one gzip file per `file_no` of `syn_lines`: a header member, then the body.
+
+    Small files are compressed in Python from one fetch (a COPY per file costs more than the
+    file); big ones by DuckDB's COPY. Files already present with the right name are kept
+    (generation is deterministic), so a cache of generated logs survives between runs.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = con.execute(
+        "select file_no, bool_or(old_header), count(*) from syn_lines group by file_no "
+        "order by file_no"
+    ).fetchall()
+    todo = {no: out_dir / file_name(plan, no) for no, _, _ in files}
+    small = [no for no, _, n in files if n < SMALL_FILE_LINES and not todo[no].exists()]
+    old = {no: bool(o) for no, o, _ in files}
+    if small:
+        _write_small(con, small, {no: todo[no] for no in small}, old)
+    for no, _, n in files:
+        if n >= SMALL_FILE_LINES and not todo[no].exists():
+            _write_big(con, no, todo[no], old[no])
+    return list(todo.values())
+
+
+def _write_small(
+    con: duckdb.DuckDBPyConnection, numbers: list[int], paths: dict[int, Path], old: dict
+) -> None:
+    rows = con.execute(
+        "select file_no, string_agg(line, chr(10) order by ts, i) || chr(10) from syn_lines "
+        f"where file_no in ({', '.join(map(str, numbers))}) group by file_no"
+    ).fetchall()
+    for no, body in rows:
+        _publish(
+            paths[no],
+            gzip.compress(header(old[no]), mtime=0)
+            + gzip.compress(body.encode(), compresslevel=6, mtime=0),
+        )
+
+
+def _write_big(con: duckdb.DuckDBPyConnection, no: int, final: Path, old: bool) -> None:
+    body = final.with_name(f".{final.name}.body")
+    con.execute(
+        f"copy (select line from syn_lines where file_no = {no} order by ts, i) "
+        f"to '{body}' (format csv, header false, quote '', delim '{chr(1)}', compression gzip)"
+    )
+    partial = final.with_name(f".{final.name}.part")
+    with open(partial, "wb") as dst, open(body, "rb") as src:
+        dst.write(gzip.compress(header(old), mtime=0))
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+    os.replace(partial, final)
+    body.unlink()
+
+
+def _publish(final: Path, data: bytes) -> None:
+    """Write to a hidden name, then rename: a half-written file never has the final name."""
+    partial = final.with_name(f".{final.name}.part")
+    partial.write_bytes(data)
+    os.replace(partial, final)
+
+
+def ground_truth(con: duckdb.DuckDBPyConnection, files: list[Path]) -> GroundTruth:
+    """The generator's own account of what it wrote (from `syn_lines`, not from the logs)."""
+    truth = GroundTruth(files=files)
+    truth.lines, truth.malformed, truth.unknown_requests = con.execute(
+        "select count(*), count(*) filter (kind = 'malformed'), "
+        "count(*) filter (kind in ('unknown', 'wrong_category') and status in "
+        f"{COUNTED_STATUSES}) from syn_lines"
+    ).fetchone()
+    for category, month, n in con.execute(
+        "select category, date_trunc('month', ts)::date, count(*) from syn_lines "
+        "where counted group by all order by all"
+    ).fetchall():
+        truth.monthly[(category, month)] = n
+        truth.downloads[category] = truth.downloads.get(category, 0) + n
+    return truth
+
+
+def day_lines(plan: Plan) -> list[tuple[date, int]]:
+    """Lines per day: weekends see about 60% of a weekday's traffic, with a slow growth."""
+    weights = []
+    for k in range(plan.days):
+        day = plan.start + timedelta(days=k)
+        weights.append((0.6 if day.weekday() >= 5 else 1.0) * (1 + 0.15 * k / max(plan.days, 1)))
+    total = sum(weights)
+    counts = [int(plan.lines * w / total) for w in weights]
+    for k in range(plan.lines - sum(counts)):  # hand out the rounding remainder
+        counts[k % plan.days] += 1
+    return [(plan.start + timedelta(days=k), n) for k, n in enumerate(counts)]
+
+
+def _chunks(days: list[tuple[date, int]], first_line: int, max_lines: int):
+    """Consecutive days grouped into chunks of at most `max_lines` lines (one day at least)."""
+    chunk: list[tuple[date, int, int]] = []
+    lo = first_line
+    size = 0
+    for day, n in days:
+        if chunk and size + n > max_lines:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((day, lo, lo + n - 1))
+        lo += n
+        size += n
+    if chunk:
+        yield chunk
+
+
+def generate(
+    plan: Plan,
+    packages: list[Package],
+    out_dir: Path,
+    chunk_lines: int = 2_000_000,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> GroundTruth:
+    """Generate the plan's logs into `out_dir` and return the ground truth.
+
+    Days are generated in chunks of about `chunk_lines` lines so that memory stays bounded
+    whatever the total.
+    """
+    own = con is None
+    con = con or duckdb.connect()
+    truth = GroundTruth()
+    try:
+        _popularity_table(con, packages, plan.seed)
+        for chunk in _chunks(day_lines(plan), plan.first_line, chunk_lines):
+            con.execute("create or replace temp table syn_days (day date, lo bigint, hi bigint)")
+            con.executemany("insert into syn_days values (?, ?, ?)", chunk)
+            generate_table(con, plan, chunk[0][1], chunk[-1][2] + 1)
+            files = write_files(con, plan, out_dir)
+            truth.add(ground_truth(con, files))
+        return truth
+    finally:
+        if own:
+            con.close()
