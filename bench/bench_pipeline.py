@@ -1,0 +1,317 @@
+"""Pipeline benchmark: load and build figures for N synthetic CloudFront lines (not a test).
+
+    python bench/bench_pipeline.py --lines 1000000 [--repeat 3] [--pg-build]
+
+Generates N full 33-field gzip CloudFront lines (about 80k lines a file, cached in the work
+directory between runs), then measures, each step in its own process:
+
+  reference     a bare DuckDB read_csv of the same files into a table (the machine's parse speed)
+  load-duckdb   `load_paths` into a fresh DuckDB file
+  load-postgres `load_paths` into a fresh Postgres schema (dropped afterwards)
+  build-duckdb  full `dbt build` (seeds, models, tests) on the loaded DuckDB file
+  build-postgres (with --pg-build) the same on the Postgres schema
+  incr-load / incr-build  load one more day's files, then `dbt build` (incremental)
+
+Peak memory is the high-water mark of the summed RSS of the step's process tree (the step
+and its dbt subprocess), sampled every 50 ms with psutil.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import psutil
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+LINES_PER_FILE = 80_000
+START = date(2025, 10, 1)
+
+
+# ---------------------------------------------------------------- generation (cached)
+
+
+def plan_for(lines: int, seed: int):
+    """Days and files for N lines: up to 30 days, files of about LINES_PER_FILE lines."""
+    from webstats.synthetic import Plan
+
+    days = min(30, max(4, lines // 250_000))
+    per_file = max(1, round(lines / days / LINES_PER_FILE))
+    return Plan(START, days, lines, seed, files_per_day=per_file, noisy=False)
+
+
+def extra_day_plan(plan):
+    """One more day after the plan, with fresh line numbers (so fresh randomness)."""
+    return dataclasses.replace(
+        plan,
+        start=plan.start + timedelta(days=plan.days),
+        days=1,
+        lines=plan.lines // plan.days,
+        first_line=plan.first_line + plan.lines,
+    )
+
+
+def ensure_logs(work: Path, plan, name: str) -> tuple[Path, dict]:
+    """Generate the plan's files once; later runs reuse them (a `truth.json` marks completion)."""
+    from webstats.synthetic import generate, read_manifest
+
+    out = work / name
+    marker = out / "truth.json"
+    if marker.exists():
+        return out / "logs", json.loads(marker.read_text())
+    started = time.monotonic()
+    packages = read_manifest(PROJECT / "seeds" / "packages.csv")
+    truth = generate(plan, packages, out / "logs", chunk_lines=1_000_000)
+    info = {
+        "lines": truth.lines,
+        "downloads": truth.total_downloads,
+        "files": len(truth.files),
+        "bytes": sum(p.stat().st_size for p in truth.files),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    marker.write_text(json.dumps(info))
+    return out / "logs", info
+
+
+# ---------------------------------------------------------------- steps (child processes)
+
+
+def bench_settings(target: str, db: Path, schema: str):
+    from webstats.config import PROJECT_DIR, Settings, pg_defaults
+
+    pg_defaults()
+    return Settings(target, db.resolve(), schema, PROJECT_DIR, "https://bioconductor.org")
+
+
+def step_reference(logs: Path, db: Path) -> dict:
+    """A bare read_csv of the same files into a table, typed like the loader reads them."""
+    import duckdb
+
+    from webstats.logformats import CLOUDFRONT_COLUMNS
+    from webstats.synthetic import FIELDS_33
+
+    files = sorted(str(p) for p in logs.glob("*.gz"))
+    cols = ", ".join(f"'{f}': '{CLOUDFRONT_COLUMNS.get(f, ('', 'VARCHAR'))[1]}'" for f in FIELDS_33)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create table ref as select * from read_csv(?, delim = '\t', header = false, "
+            "skip = 2, quote = '', escape = '', auto_detect = false, compression = 'gzip', "
+            f"columns = {{{cols}}})",
+            [files],
+        )
+        (n,) = con.execute("select count(*) from ref").fetchone()
+    return {"rows": n}
+
+
+def step_load(target: str, logs: Path, db: Path, schema: str) -> dict:
+    from webstats.loader import load_paths
+
+    summary = load_paths(bench_settings(target, db, schema), [logs], progress=False)
+    if summary.problems:
+        raise SystemExit("\n".join(summary.problems))
+    return {"rows": summary.loaded, "rejected": summary.rejected}
+
+
+def step_build(target: str, db: Path, schema: str) -> dict:
+    from webstats.dbt import build
+
+    build(bench_settings(target, db, schema), quiet=True)
+    return {}
+
+
+def run_step(args: argparse.Namespace) -> None:
+    """Child side: run one step and print its result as JSON on the last line."""
+    logs, db = Path(args.logs or "."), Path(args.db)
+    if args.step == "reference":
+        out = step_reference(logs, db)
+    elif args.step == "load":
+        out = step_load(args.target, logs, db, args.schema)
+    else:
+        out = step_build(args.target, db, args.schema)
+    print(json.dumps(out))
+
+
+# ---------------------------------------------------------------- measuring (parent)
+
+
+@dataclasses.dataclass
+class Measure:
+    seconds: float
+    peak_rss: int
+    result: dict
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total
+
+
+def measure(step: str, **kw: str) -> Measure:
+    """Run a step in a child process; wall seconds and the peak RSS of its process tree."""
+    cmd = [sys.executable, __file__, "--step", step]
+    for k, v in kw.items():
+        cmd += [f"--{k}", str(v)]
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=PROJECT)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not done.is_set():
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, _tree_rss(ps))
+            time.sleep(0.05)
+
+    t = threading.Thread(target=poll, daemon=True)
+    t.start()
+    out, _ = proc.communicate()
+    seconds = time.monotonic() - started
+    done.set()
+    t.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"step {step} failed (exit {proc.returncode})")
+    return Measure(seconds, peak, json.loads(out.strip().splitlines()[-1]))
+
+
+def pg_schema_drop(schema: str) -> None:
+    import psycopg
+
+    from webstats.config import pg_defaults
+
+    pg_defaults()
+    with psycopg.connect(autocommit=True) as con:
+        con.execute(f'drop schema if exists "{schema}" cascade')
+
+
+def median_of(runs: list[Measure]) -> Measure:
+    secs = statistics.median(r.seconds for r in runs)
+    return Measure(secs, max(r.peak_rss for r in runs), runs[0].result)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=1, help="repeat the load steps, report medians")
+    ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/webstats-bench"))
+    ap.add_argument("--pg-build", action="store_true", help="also time dbt build on Postgres")
+    ap.add_argument("--no-postgres", action="store_true", help="skip the Postgres load")
+    ap.add_argument("--step", help=argparse.SUPPRESS)
+    ap.add_argument("--target", help=argparse.SUPPRESS)
+    ap.add_argument("--logs", help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    ap.add_argument("--schema", default="webstats", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.step:
+        run_step(args)
+        return
+    bench(args)
+
+
+def bench(args: argparse.Namespace) -> None:
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    plan = plan_for(args.lines, args.seed)
+    t = time.monotonic()
+    logs, info = ensure_logs(work, plan, f"n{args.lines}-s{args.seed}")
+    extra, extra_info = ensure_logs(work, extra_day_plan(plan), f"n{args.lines}-s{args.seed}-extra")
+    print(
+        f"# {info['lines']} lines in {info['files']} files ({info['bytes'] / 1e6:.0f} MB gzip, "
+        f"{plan.days} days; generated in {info['seconds']} s, ready in "
+        f"{time.monotonic() - t:.1f} s); extra day: {extra_info['lines']} lines, "
+        f"{extra_info['files']} files",
+        flush=True,
+    )
+    rows: list[tuple[str, Measure, int | None]] = []
+    n = info["lines"]
+    with tempfile.TemporaryDirectory(dir=work, prefix="run-") as tmp:
+        tmpd = Path(tmp)
+
+        def fresh_db() -> Path:
+            return tmpd / f"{uuid.uuid4().hex[:8]}.duckdb"
+
+        runs = [measure("reference", logs=logs, db=fresh_db()) for _ in range(args.repeat)]
+        rows.append(("reference read_csv -> DuckDB table", median_of(runs), n))
+        report(rows[-1])
+        dbs = [fresh_db() for _ in range(args.repeat)]
+        runs = [measure("load", target="duckdb", logs=logs, db=db) for db in dbs]
+        rows.append(("load -> DuckDB", median_of(runs), n))
+        report(rows[-1])
+        db = dbs[0]
+        m = measure("build", target="duckdb", db=db)
+        rows.append(("dbt build (full) DuckDB", m, None))
+        report(rows[-1])
+        m1 = measure("load", target="duckdb", logs=extra, db=db)
+        rows.append(("one-day incremental: load DuckDB", m1, extra_info["lines"]))
+        report(rows[-1])
+        m2 = measure("build", target="duckdb", db=db)
+        rows.append(("one-day incremental: dbt build DuckDB", m2, None))
+        report(rows[-1])
+        if not args.no_postgres:
+            pg_rows(args, logs, n, fresh_db, rows)
+    print()
+    print_table(rows, rows[0][1], rows[1][1])
+
+
+def pg_rows(args, logs: Path, n: int, fresh_db, rows: list) -> None:
+    runs = []
+    keep = None
+    for k in range(args.repeat):
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        try:
+            runs.append(measure("load", target="postgres", logs=logs, db=fresh_db(), schema=schema))
+        finally:
+            if args.pg_build and k == 0:
+                keep = schema
+            else:
+                pg_schema_drop(schema)
+    rows.append(("load -> Postgres", median_of(runs), n))
+    report(rows[-1])
+    if keep:
+        try:
+            m = measure("build", target="postgres", db=fresh_db(), schema=keep)
+            rows.append(("dbt build (full) Postgres", m, None))
+            report(rows[-1])
+        finally:
+            pg_schema_drop(keep)
+
+
+def report(row) -> None:
+    name, m, lines = row
+    rate = f"{lines / m.seconds:,.0f} lines/s" if lines else ""
+    print(
+        f"{name:42s} {m.seconds:8.1f} s  {rate:>18s}  peak {m.peak_rss / 2**20:,.0f} MiB",
+        flush=True,
+    )
+
+
+def print_table(rows, ref: Measure, load: Measure) -> None:
+    print("| step | seconds | lines/s | peak RSS (MiB) |")
+    print("|---|---:|---:|---:|")
+    for name, m, lines in rows:
+        rate = f"{lines / m.seconds:,.0f}" if lines else ""
+        print(f"| {name} | {m.seconds:.1f} | {rate} | {m.peak_rss / 2**20:,.0f} |")
+    print(f"\nload -> DuckDB / reference read_csv: {load.seconds / ref.seconds:.2f}x the time")
+
+
+if __name__ == "__main__":
+    main()
