@@ -9,6 +9,7 @@ build (a bounded LRU living on the Snapshot) and conditional GETs are answered w
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import threading
@@ -237,6 +238,7 @@ def parse_top_n(text: str) -> int:
 # ---------------------------------------------------------------- formatting
 
 
+@functools.lru_cache(maxsize=65536)
 def format_bucket(value: dt.datetime | None, time_group: str | None) -> str | None:
     """Bucket labels per SPEC 6: YYYY, YYYY-MM-01, YYYY-MM-DD, YYYY-MM-DD HH:00."""
     if value is None or time_group is None:

@@ -64,7 +64,12 @@ def grouped_counts(
     positions = ", ".join(str(i + 1) for i in range(len(exprs) + 1))
     sql = f"select {select}, sum({measure}) from {table} group by {positions}"
     rows = snap.rows(sql)
-    out = [(None if r[0] is None else _as_datetime(r[0]), *r[1:-1], _int(r[-1])) for r in rows]
+    buckets: dict[Any, dt.datetime | None] = {}  # few distinct buckets, many rows
+    out = []
+    for r in rows:
+        if r[0] not in buckets:
+            buckets[r[0]] = None if r[0] is None else _as_datetime(r[0])
+        out.append((buckets[r[0]], *r[1:-1], _int(r[-1])))
     out.sort(key=_sort_key)
     return out
 
