@@ -1,12 +1,164 @@
 """Operations around the daily job (refresh, manifest updates, legacy import, retention).
 
-Each command registers itself on the `webstats` parser through `register`.
+Each command registers itself on the `webstats` parser through `register`. Every command
+that changes the warehouse takes the writer lock (webstats.locking); when another run holds
+it, the command exits with status 75 (EX_TEMPFAIL) and says so on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+from .config import Settings
+from .locking import BUSY_EXIT, WarehouseBusy
+
+
+def _busy_aware(handler: Callable[[argparse.Namespace, Settings], int]):
+    """Turn WarehouseBusy into its own exit status and one clear line on stderr."""
+
+    @wraps(handler)
+    def run(args: argparse.Namespace, cfg: Settings) -> int:
+        try:
+            return handler(args, cfg)
+        except WarehouseBusy as exc:
+            print(f"webstats {args.command}: {exc}", file=sys.stderr)
+            return BUSY_EXIT
+
+    return run
+
+
+@_busy_aware
+def cmd_refresh(args: argparse.Namespace, cfg: Settings) -> int:
+    from .refresh import RefreshOptions, refresh
+
+    opts = RefreshOptions(
+        logs=[Path(p) for p in args.logs],
+        packages=list(args.packages),
+        release=args.release,
+        devel=args.devel,
+        force=args.force,
+        full_refresh=args.full_refresh,
+    )
+    return refresh(cfg, opts)
+
+
+def cmd_manifest_update(args: argparse.Namespace, cfg: Settings) -> int:
+    from .manifest import update_manifest
+
+    changes = update_manifest(
+        Path(args.manifest) if args.manifest else cfg.project_dir / "seeds" / "packages.csv",
+        cfg.project_dir / "seeds" / "categories.csv",
+        args.files,
+        args.release,
+        args.devel,
+        force=args.force,
+        dry_run=args.dry_run,
+    )
+    verb = "would change" if args.dry_run else "changed"
+    print(f"{len(changes)} change(s); manifest {verb if changes else 'unchanged'}")
+    return 0
+
+
+@_busy_aware
+def cmd_import_legacy(args: argparse.Namespace, cfg: Settings) -> int:
+    from .legacy_import import import_site
+    from .refresh import run_staged, step
+
+    before = dt.date.fromisoformat(args.before) if args.before else None
+
+    def work(stage) -> list[str]:
+        with step("import", {"dir": str(args.dir)}) as rec:
+            rec.update(import_site(stage.raw, Path(args.dir), before))
+        return []
+
+    run_staged(cfg, work)
+    return 0
+
+
+@_busy_aware
+def cmd_prune(args: argparse.Namespace, cfg: Settings) -> int:
+    from .prune import prune
+    from .refresh import step
+
+    with step("prune", {"keep_days": args.keep_days}) as rec:
+        rec.update(prune(cfg, args.keep_days))
+    return 0
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add the operations subcommands (filled in by the daily-job work)."""
+    """Add refresh, manifest update, import-legacy and prune."""
+    p = sub.add_parser(
+        "refresh",
+        parents=[common],
+        help="the daily job: load new logs, (update the manifest), build, swap in",
+    )
+    p.add_argument(
+        "--logs",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="log directory or file (repeatable); already loaded files are skipped",
+    )
+    p.add_argument(
+        "--packages",
+        nargs="+",
+        default=[],
+        metavar="[CATEGORY=]PACKAGES",
+        help="devel PACKAGES files: update seeds/packages.csv first",
+    )
+    p.add_argument("--release", help="Bioconductor release version, e.g. 3.22")
+    p.add_argument("--devel", help="Bioconductor devel version, e.g. 3.23")
+    p.add_argument("--force", action="store_true", help="accept more than 50 manifest changes")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental marts (never after pruning)",
+    )
+    p.set_defaults(handler=cmd_refresh)
+
+    p = sub.add_parser("manifest", help="package manifest (seeds/packages.csv)")
+    msub = p.add_subparsers(dest="manifest_command", required=True, metavar="ACTION")
+    u = msub.add_parser(
+        "update", parents=[common], help="apply devel PACKAGES files to the manifest"
+    )
+    u.add_argument("--release", required=True, help="current release, e.g. 3.22")
+    u.add_argument("--devel", required=True, help="current devel, e.g. 3.23")
+    u.add_argument("--force", action="store_true", help="accept more than 50 changes")
+    u.add_argument("--dry-run", action="store_true", help="print the changes only")
+    u.add_argument("--manifest", help="manifest CSV (default: the project's seeds/packages.csv)")
+    u.add_argument(
+        "files",
+        nargs="+",
+        metavar="[CATEGORY=]PACKAGES",
+        help="one devel PACKAGES file per category; category from "
+        ".../<category path>/src/contrib/PACKAGES or given as CATEGORY=PATH",
+    )
+    u.set_defaults(handler=cmd_manifest_update)
+
+    p = sub.add_parser(
+        "import-legacy",
+        parents=[common],
+        help="import the legacy site's _stats.tab history (years before the logs)",
+    )
+    p.add_argument("dir", metavar="DIR", help="a copy of the legacy site (…/packages/stats)")
+    p.add_argument(
+        "--before",
+        metavar="YYYY-MM-DD",
+        help="import years before this day's year (default: first loaded log day)",
+    )
+    p.set_defaults(handler=cmd_import_legacy)
+
+    p = sub.add_parser("prune", parents=[common], help="delete old, already built raw requests")
+    p.add_argument(
+        "--keep-days",
+        type=int,
+        required=True,
+        metavar="N",
+        help="keep the N days before the newest loaded day",
+    )
+    p.set_defaults(handler=cmd_prune)

@@ -1,0 +1,116 @@
+"""`webstats prune --keep-days N`: drop raw requests the marts no longer need.
+
+`raw_requests` is the only table that grows with every log line (and the only one holding
+raw IPs). Once a request's log file has gone through the incremental build, `downloads`
+and the rollups hold everything the site needs from it, so old raw rows can go. Kept:
+the last N days before the newest loaded day (the data decides, not the wall clock, so
+a job that was down for a week does not prune more), and every row of a log file that a
+mart has not consumed yet (file id above the marts' watermark). The marts are never
+touched, and `load_ledger` keeps every file, so pruned files are not loaded again.
+
+Never run `webstats build --full-refresh` after pruning: it would rebuild `downloads`
+from the remaining raw rows only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .config import Settings
+from .locking import writer_lock
+
+#: the incremental marts and their watermark columns: a file is consumed when all saw it
+WATERMARKS = (
+    ("downloads", "file_id"),
+    ("stats", "source_file_id"),
+    ("categorystats", "source_file_id"),
+    ("hourly_downloads", "source_file_id"),
+)
+
+
+class NothingBuilt(RuntimeError):
+    """The marts do not exist yet; nothing can be pruned safely."""
+
+
+def consumed_watermark(con) -> int:
+    """The largest log file id every incremental mart has consumed."""
+    marks = []
+    for table, column in WATERMARKS:
+        try:
+            marks.append(
+                con.execute(f"select coalesce(max({column}), 0) from {table}").fetchone()[0]
+            )
+        except Exception as exc:
+            raise NothingBuilt(f"no {table} table yet: build before pruning") from exc
+    ledger_max = con.execute("select coalesce(max(file_id), 0) from load_ledger").fetchone()[0]
+    # a mart whose newest files held no downloads lags behind; the ledger bounds them all
+    return min([ledger_max, *[m for m in marks if m > 0]])
+
+
+def prune_rows(con, keep_days: int) -> dict:
+    """Delete prunable rows through `con` (in the caller's transaction); return the counts."""
+    newest = con.execute("select max(last_request_at) from load_ledger").fetchone()[0]
+    if newest is None:
+        return {"deleted": 0, "newest_day": None, "cutoff_day": None, "watermark": 0}
+    watermark = consumed_watermark(con)
+    cutoff = newest.date() - dt.timedelta(days=keep_days)
+    cutoff_at = dt.datetime.combine(cutoff, dt.time())
+    deleted = con.execute(
+        "select count(*) from raw_requests where request_at < {p} and file_id <= {p}".replace(
+            "{p}", _param(con)
+        ),
+        [cutoff_at, watermark],
+    ).fetchone()[0]
+    con.execute(
+        "delete from raw_requests where request_at < {p} and file_id <= {p}".replace(
+            "{p}", _param(con)
+        ),
+        [cutoff_at, watermark],
+    )
+    return {
+        "deleted": int(deleted),
+        "newest_day": str(newest.date()),
+        "cutoff_day": str(cutoff),
+        "watermark": int(watermark),
+    }
+
+
+def _param(con) -> str:
+    return "?" if type(con).__module__.startswith("duckdb") else "%s"
+
+
+def prune(settings: Settings, keep_days: int) -> dict:
+    """Prune under the writer lock. DuckDB: in a copy swapped in (readers hold the file)."""
+    if keep_days < 0:
+        raise ValueError("--keep-days must be 0 or more")
+    if settings.target == "duckdb":
+        import duckdb
+
+        from .refresh import run_staged
+
+        result: dict = {}
+
+        def work(stage) -> list[str]:
+            con = duckdb.connect(str(stage.raw.duckdb_path))
+            try:
+                con.execute("begin")
+                result.update(prune_rows(con, keep_days))
+                con.execute("commit")
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            return []
+
+        run_staged(settings, work, build_after=False)
+        return result
+    if settings.target == "postgres":
+        import psycopg
+
+        with (
+            writer_lock(settings),
+            psycopg.connect(options=f"-csearch_path={settings.pg_schema}") as conn,
+        ):
+            result = prune_rows(conn, keep_days)
+            conn.commit()
+            return result
+    raise ValueError("prune works on duckdb and postgres (on Athena, expire the S3 logs)")
