@@ -21,6 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     cfg = settings or load_settings()
     app = Flask(__name__, static_folder=None)  # main.css is served by the legacy site
     app.config["WEBSTATS_SETTINGS"] = cfg
+    # `//` is not a path of the site: answer 404, not a redirect to a guessed URL.
+    app.url_map.merge_slashes = False
     app.extensions["warehouse"] = Warehouse(cfg)
 
     from .api import bp as api_bp

@@ -132,10 +132,16 @@ class Warehouse:
             if self.settings.target == "duckdb":
                 if snap is not None and identity == self._identity:
                     return snap
-                engine = self._engine()
-                fresh = self._load(engine)
+                # DuckDB shares one database instance per path within a process: close the
+                # old file's connections first, or the new engine would get the old instance.
                 if snap is not None:
                     snap.engine.dispose()
+                engine = self._engine()
+                fresh = self._load(engine)
+                if snap is not None and fresh.built_at == snap.built_at:
+                    # A request still holds the old instance open; retry on a later request.
+                    engine.dispose()
+                    return snap
             else:
                 engine = snap.engine if snap is not None else self._engine()
                 fresh = self._load(engine)

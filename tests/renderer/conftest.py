@@ -113,11 +113,22 @@ def start_server(settings: Settings) -> Iterator[LiveServer]:
     from renderer.serve import make_server
 
     server = make_server(settings, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:  # the listening socket closed under select() at teardown
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.effective_port}", settings)
     finally:
+        closing.set()
+        server.task_dispatcher.shutdown()
         server.close()
         thread.join(timeout=10)
 
