@@ -1,12 +1,9 @@
 -- Per-category statistics imported from the legacy site (webstats import-legacy); an empty,
 -- typed relation when the table does not exist.
-{%- set relation = none -%}
-{%- if execute -%}
-{%- set src = source('legacy', 'legacy_categorystats') -%}
-{%- set relation = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
-{%- endif %}
+{# `webstats load` creates the table (empty) on DuckDB and PostgreSQL; Athena has
+    no import, and deciding by target type keeps compilation free of introspection. #}
 
-{% if relation is not none -%}
+{% if target.type != 'athena' -%}
 select
     cast(category as varchar(32)) as category,
     cast(date as date) as date,
@@ -15,7 +12,7 @@ select
     cast(download_count as integer) as download_count,
     cast(import_id as integer) as import_id
 from {{ source('legacy', 'legacy_categorystats') }}
-{%- else -%}
+{% else %}
 select
     cast(null as varchar(32)) as category,
     cast(null as date) as date,
@@ -24,4 +21,4 @@ select
     cast(null as integer) as download_count,
     cast(null as integer) as import_id
 where 1 = 0
-{%- endif %}
+{% endif %}

@@ -1,12 +1,9 @@
 -- Per-package statistics imported from the legacy site (webstats import-legacy). The table
 -- is optional: a warehouse that never imported (or Athena) gets an empty, typed relation.
-{%- set relation = none -%}
-{%- if execute -%}
-{%- set src = source('legacy', 'legacy_stats') -%}
-{%- set relation = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
-{%- endif %}
+{# `webstats load` creates the table (empty) on DuckDB and PostgreSQL; Athena has
+    no import, and deciding by target type keeps compilation free of introspection. #}
 
-{% if relation is not none -%}
+{% if target.type != 'athena' -%}
 select
     cast(category as varchar(32)) as category,
     cast(package as varchar(256)) as package,
@@ -16,7 +13,7 @@ select
     cast(download_count as integer) as download_count,
     cast(import_id as integer) as import_id
 from {{ source('legacy', 'legacy_stats') }}
-{%- else -%}
+{% else %}
 select
     cast(null as varchar(32)) as category,
     cast(null as varchar(256)) as package,
@@ -26,4 +23,4 @@ select
     cast(null as integer) as download_count,
     cast(null as integer) as import_id
 where 1 = 0
-{%- endif %}
+{% endif %}
