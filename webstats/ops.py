@@ -66,17 +66,23 @@ def cmd_manifest_update(args: argparse.Namespace, cfg: Settings) -> int:
 
 @_busy_aware
 def cmd_import_legacy(args: argparse.Namespace, cfg: Settings) -> int:
-    from .legacy_import import import_site
+    from .legacy_import import cutoff_day, import_site
     from .refresh import run_staged, step
 
     before = dt.date.fromisoformat(args.before) if args.before else None
+    has_logs = [True]
 
     def work(stage) -> list[str]:
         with step("import", {"dir": str(args.dir)}) as rec:
+            # Without loaded logs there is no as-of day and nothing to build (webstats_info
+            # would be empty): the rows are stored and the first refresh builds them in.
+            has_logs[0] = cutoff_day(stage.raw) is not None
             rec.update(import_site(stage.raw, Path(args.dir), before))
+            if not has_logs[0]:
+                rec["build"] = "no logs loaded yet: the next refresh builds the imported years"
         return []
 
-    run_staged(cfg, work)
+    run_staged(cfg, work, build_after=lambda: has_logs[0])
     return 0
 
 

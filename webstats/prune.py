@@ -76,7 +76,9 @@ def prune_rows(con, keep_days: int) -> dict:
 
 
 def _param(con) -> str:
-    return "?" if type(con).__module__.startswith("duckdb") else "%s"
+    import duckdb
+
+    return "?" if isinstance(con, duckdb.DuckDBPyConnection) else "%s"
 
 
 def prune(settings: Settings, keep_days: int) -> dict:

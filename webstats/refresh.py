@@ -71,7 +71,7 @@ def run_staged(
     work: Callable[[Stage], list[str]],
     dbt_vars: dict | None = None,
     full_refresh: bool = False,
-    build_after: bool = True,
+    build_after: bool | Callable[[], bool] = True,
 ) -> list[str]:
     """Under the writer lock: stage, `work` (returns problems), build, swap. Returns problems.
 
@@ -89,7 +89,7 @@ def run_staged(
             stage = stage_cm.__enter__()
         try:
             problems = work(stage)
-            if build_after:
+            if build_after if isinstance(build_after, bool) else build_after():
                 with step("build", {"full_refresh": full_refresh}):
                     build(stage.build, full_refresh=full_refresh, dbt_vars=dbt_vars or None)
         except BaseException:
