@@ -1,0 +1,125 @@
+"""stats, categorystats, package_scores and webstats_info on hand-made logs, exact values.
+
+The data (all bioc):
+  ACME    2023-03: 12 IPs once each; 2023-12: ip1; 2024-01: ip1 x2, ip2; 2024-02: ip1, ip3
+  a4Base  2024-01: ip4
+  oldpkg  2023-01: ip5 (deprecated: last_version 3.10)
+Last log day 2024-02-20 -> as-of 2024-02-21 -> score window 2023-02 .. 2024-01.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from logbuilder import MANIFEST, Req, cloudfront_text, write_log
+from warehouse_sql import query
+from wstest import LEGACY_VARS, build_warehouse
+
+SRC = "/packages/3.18/bioc/src/contrib/"
+
+
+def reqs() -> list[Req]:
+    out = [
+        Req(SRC + "ACME_1.0.tar.gz", ip=f"10.1.0.{i}", when="2023-03-05 01:00:00")
+        for i in range(12)
+    ]
+    out += [
+        Req(SRC + "ACME_1.0.tar.gz", ip="ip1", when="2023-12-31 23:59:59"),
+        Req(SRC + "ACME_1.0.tar.gz", ip="ip1", when="2024-01-01 00:00:00"),
+        Req(SRC + "ACME_1.0.tar.gz", ip="ip1", when="2024-01-10 08:00:00"),
+        Req(SRC + "ACME_1.0.tar.gz", ip="ip2", when="2024-01-31 23:00:00"),
+        Req(SRC + "ACME_1.0.tar.gz", ip="ip1", when="2024-02-01 00:30:00"),
+        Req(SRC + "ACME_1.0.tar.gz", ip="ip3", when="2024-02-20 12:00:00"),
+        Req(SRC + "a4Base_1.0.tar.gz", ip="ip4", when="2024-01-15 09:00:00"),
+        Req(SRC + "oldpkg_1.0.tar.gz", ip="ip5", when="2023-01-02 03:00:00"),
+        Req("/index.html", ip="ip9", when="2024-02-20 13:00:00"),  # last log day, no download
+    ]
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(module_target, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("rollup-logs")
+    write_log(logs / "E1.2024-02-20-13.r.gz", cloudfront_text(reqs()))
+    settings, summary = build_warehouse(module_target, [logs], MANIFEST, LEGACY_VARS)
+    assert summary.ok
+    return settings
+
+
+def d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def test_package_months_and_years(built):
+    rows = query(
+        built,
+        "select package, date, is_monthly, ip_count, download_count from stats "
+        "order by package, is_monthly, date",
+    )
+    assert rows == [
+        ("ACME", d("2023-12-31"), False, 13, 13),
+        ("ACME", d("2024-12-31"), False, 3, 5),  # ip1, ip2, ip3: not 2 + 2
+        ("ACME", d("2023-03-01"), True, 12, 12),
+        ("ACME", d("2023-12-01"), True, 1, 1),
+        ("ACME", d("2024-01-01"), True, 2, 3),
+        ("ACME", d("2024-02-01"), True, 2, 2),
+        ("a4Base", d("2024-12-31"), False, 1, 1),
+        ("a4Base", d("2024-01-01"), True, 1, 1),
+        ("oldpkg", d("2023-12-31"), False, 1, 1),
+        ("oldpkg", d("2023-01-01"), True, 1, 1),
+    ]
+
+
+def test_category_months_and_years(built):
+    rows = query(
+        built,
+        "select category, date, is_monthly, ip_count, download_count from categorystats "
+        "order by is_monthly, date",
+    )
+    assert rows == [
+        ("bioc", d("2023-12-31"), False, 14, 14),
+        ("bioc", d("2024-12-31"), False, 4, 6),
+        ("bioc", d("2023-01-01"), True, 1, 1),
+        ("bioc", d("2023-03-01"), True, 12, 12),
+        ("bioc", d("2023-12-01"), True, 1, 1),
+        ("bioc", d("2024-01-01"), True, 3, 4),
+        ("bioc", d("2024-02-01"), True, 2, 2),
+    ]
+
+
+def test_scores_ranks_and_release_membership(built):
+    rows = query(
+        built,
+        "select package, score, rank, in_release, in_devel from package_scores order by rank",
+    )
+    # ACME: (12 + 1 + 2) / 12 -> 2; a4Base: 1 / 12 -> 1; oldpkg: outside the window -> 0
+    assert rows == [
+        ("ACME", 2, 1, True, True),
+        ("a4Base", 1, 2, True, True),
+        ("oldpkg", 0, 3, False, False),
+    ]
+
+
+def test_build_info(built):
+    ((valid_thru, as_of, built_at, release, devel),) = query(
+        built,
+        "select valid_thru, as_of_date, built_at, bioc_release, bioc_devel from webstats_info",
+    )
+    assert (valid_thru, as_of, release, devel) == (d("2024-02-20"), d("2024-02-21"), "3.18", "3.19")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert abs((now - built_at).total_seconds()) < 3600  # UTC, not local time
+
+
+def test_hourly_downloads(built):
+    rows = query(
+        built,
+        "select hour_at, package, downloads from hourly_downloads "
+        "where hour_at >= '2024-01-01' and hour_at < '2024-02-01' order by 1, 2",
+    )
+    assert rows == [
+        (dt.datetime(2024, 1, 1, 0), "ACME", 1),
+        (dt.datetime(2024, 1, 10, 8), "ACME", 1),
+        (dt.datetime(2024, 1, 15, 9), "a4Base", 1),
+        (dt.datetime(2024, 1, 31, 23), "ACME", 1),
+    ]
