@@ -1,7 +1,11 @@
 -- One row per counted download: a package-shaped request whose package the manifest lists
 -- under the requested category. Incremental: each run appends the downloads of the log
 -- files loaded since the previous run (file ids only grow).
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['request_at']}, {'columns': ['file_id']}],
+) }}
 
 with package_requests as (
     select * from {{ ref('int_package_requests') }}

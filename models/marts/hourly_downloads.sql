@@ -3,6 +3,7 @@
 {{ config(
     materialized='incremental',
     unique_key=['hour_at', 'category', 'package', 'bioc_version', 'download_type'],
+    indexes=[{'columns': ['package', 'hour_at']}, {'columns': ['hour_at']}],
 ) }}
 
 with downloads as (

@@ -10,6 +10,7 @@
     materialized='incremental',
     post_hook="{{ delete_shadowed_legacy_rows() }}",
     unique_key=['category', 'package', 'date', 'is_monthly'],
+    indexes=[{'columns': ['package', 'date']}],
 ) }}
 
 with downloads as (
