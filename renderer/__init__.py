@@ -31,7 +31,29 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(legacy_bp)
     app.register_blueprint(api_bp)
     _register_errors(app)
+
+    from .legacy import CachedFastPath
+
+    app.wsgi_app = CachedFastPath(app, app.wsgi_app)
     return app
+
+
+def warm_up(app: Flask) -> None:
+    """Load what every page needs (categories, score tables, templates) before the first
+    visitor, so that the first request of a page only renders that page."""
+    from . import pages
+    from .site import site
+
+    try:
+        snap = warehouse(app).snapshot()
+    except WarehouseUnavailable:
+        return  # served as 503 until a build exists
+    s = site(snap, app.config["WEBSTATS_SETTINGS"])
+    for cat in s.categories:
+        s.scores(cat)
+        s.category_years(cat)
+    for name in pages.ENV.list_templates():
+        pages.ENV.get_template(name)
 
 
 def warehouse(app: Flask) -> Warehouse:

@@ -34,3 +34,49 @@ def legacy_file(path: str) -> Response:
         resp.headers.update(http.validator_headers(snap, PREFIX + target.location))
         return resp
     return http.respond(snap, target.key, lambda: s.body(target), target.mimetype)
+
+
+class CachedFastPath:
+    """WSGI middleware: GET/HEAD of a legacy file already rendered for the current build is
+    answered here, without Flask's request context and routing (about half the CPU time of a
+    cached hit). Anything else (first renders, 404s, redirects, errors, other methods, the
+    API) goes to the Flask app unchanged. The headers are those `http.respond` sets."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        hit = self._cached(environ)
+        if hit is None:
+            return self.wsgi_app(environ, start_response)
+        snap, target, body = hit
+        headers = http.validator_headers(snap, target.key)
+        if http.is_fresh(snap, target.key, environ):
+            start_response("304 NOT MODIFIED", list(headers.items()))
+            return []
+        headers["Content-Type"] = target.mimetype
+        headers["Content-Length"] = str(len(body))
+        start_response("200 OK", list(headers.items()))
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return []
+        return http.body_iterable(environ, body)
+
+    def _cached(self, environ):
+        """(snapshot, target, body) when this request is a hit in the per-build cache."""
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        raw = environ.get("PATH_INFO", "")
+        if not raw.startswith(PREFIX):
+            return None
+        try:
+            path = raw[len(PREFIX):].encode("latin-1").decode("utf-8")
+            snap = self.app.extensions["warehouse"].snapshot()
+        except Exception:  # odd bytes, warehouse down: let Flask give the proper answer
+            return None
+        s = site(snap, self.app.config["WEBSTATS_SETTINGS"])
+        target = s.resolve(path)
+        if target is None or isinstance(target, Redirect):
+            return None
+        body = s.bodies.get(target.key)
+        return None if body is None else (snap, target, body)

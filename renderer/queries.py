@@ -10,7 +10,7 @@ memory would cost far more than one indexed lookup.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -112,19 +112,22 @@ def package_periods(snap: Snapshot, category: str, package: str) -> list[Period]
     )
 
 
-def all_package_periods(snap: Snapshot, category: str) -> Iterator[tuple[str, Period]]:
-    """Every package row of a category, streamed and grouped by package (in whatever order
-    the engine's collation gives: the caller orders packages itself, by SPEC's rule)."""
+def packages_periods(
+    snap: Snapshot, category: str, packages: Sequence[str]
+) -> dict[str, list[Period]]:
+    """Rows of several packages at once, oldest first per package (for `<pre>_pkg_stats.tab`,
+    asked in batches so that a category's 700k rows are never all in memory together)."""
+    if not packages:
+        return {}
+    stmt = sa.text(
+        "select package, date, is_monthly, ip_count, download_count from stats "
+        "where category = :c and package in :ps order by package, date, is_monthly"
+    ).bindparams(sa.bindparam("ps", expanding=True))
+    out: dict[str, list[Period]] = {p: [] for p in packages}
     with snap.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True).execute(
-            sa.text(
-                "select package, date, is_monthly, ip_count, download_count from stats "
-                "where category = :c order by package, date, is_monthly"
-            ),
-            {"c": category},
-        )
-        for r in result:
-            yield str(r[0]), Period(_date(r[1]), bool(r[2]), _int(r[3]), _int(r[4]))
+        for r in conn.execute(stmt, {"c": category, "ps": list(packages)}):
+            out[str(r[0])].append(Period(_date(r[1]), bool(r[2]), _int(r[3]), _int(r[4])))
+    return out
 
 
 def scores(snap: Snapshot, category: str) -> dict[str, Score]:

@@ -10,7 +10,7 @@ import logging
 
 from webstats.config import Settings
 
-from . import create_app
+from . import create_app, warm_up
 
 
 def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):
@@ -18,6 +18,7 @@ def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 8080, t
     from waitress.server import create_server
 
     app = create_app(settings)
+    warm_up(app)
     return create_server(
         app,
         host=host,

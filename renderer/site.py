@@ -31,7 +31,9 @@ STATIC = Path(__file__).parent / "static"
 
 # Bytes of rendered files kept per build; enough for the hot pages and the big .tab files,
 # small enough to keep the server well under its memory budget.
-BODY_CACHE_BYTES = 48 * 1024 * 1024
+BODY_CACHE_BYTES = 32 * 1024 * 1024
+# Packages per query when writing a category's `<pre>_pkg_stats.tab`.
+PKG_STATS_BATCH = 250
 # Per-package year tables kept per build (a package page, its .tab and PNGs share one).
 YEARS_CACHE_ENTRIES = 2048
 
@@ -235,26 +237,16 @@ class Site:
         return pages.scores_tab(self.scores(cat).values()).encode()
 
     def _pkg_stats(self, cat: Category) -> bytes:
-        """All packages' years; rows arrive grouped by package and are formatted per group,
-        so only the text (not 700k row objects) is ever held in memory."""
-        blocks: dict[str, str] = {}
-        current: str | None = None
-        rows: list[queries.Period] = []
-
-        def flush() -> None:
-            if current is not None:
-                years = pages.years_of(rows)
-                ordered = [years[y] for y in sorted(years, reverse=True)]
-                blocks[current] = pages.package_block(current, ordered)
-
-        for pkg, period in queries.all_package_periods(self.snap, cat.category):
-            if pkg != current:
-                flush()
-                current, rows = pkg, []
-            rows.append(period)
-        flush()
+        """All packages' years, in name order; rows are fetched a batch of packages at a time
+        and formatted straight away, so only the text is ever held for the whole category."""
+        names = sorted(self.scores(cat), key=pages.name_key)
         chunks = [pages.PKG_HEADER]
-        chunks += [blocks[p] for p in sorted(blocks, key=pages.name_key)]
+        for i in range(0, len(names), PKG_STATS_BATCH):
+            batch = names[i : i + PKG_STATS_BATCH]
+            for name, periods in queries.packages_periods(self.snap, cat.category, batch).items():
+                years = pages.years_of(periods)
+                ordered = [years[y] for y in sorted(years, reverse=True)]
+                chunks.append(pages.package_block(name, ordered))
         return "".join(chunks).encode()
 
     def _moved(self, cat: Category, pkg: str) -> bytes:

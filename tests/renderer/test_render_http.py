@@ -215,3 +215,22 @@ def test_pages_are_cached_for_the_build(live_server):
         conn.execute(sa.text("update stats set download_count = download_count + 100"))
     engine.dispose()
     assert fetch(url)[2] == before
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["in-memory", "file-wrapper"])
+def test_cached_fast_path_answers_like_flask(live_server, monkeypatch, large):
+    """The first request renders through Flask, the next is a per-build cache hit answered
+    by the WSGI fast path: same status, headers (but Date) and bytes, GET and HEAD alike."""
+    from renderer import http
+
+    if large:  # every body goes through Waitress's file wrapper
+        monkeypatch.setattr(http, "LARGE_BODY", 10)
+    for path, _ in PAGES:
+        url = live_server.url("/packages/stats/" + path)
+        answers = [fetch(url), fetch(url), fetch(url, method="HEAD")]
+        (s1, h1, b1), (s2, h2, b2), (s3, h3, b3) = answers
+        assert s1 == s2 == s3 == 200
+        assert b1 == b2 and b3 == b""
+        for h in (h2, h3):
+            assert sorted((k, v) for k, v in h.items() if k != "Date") == sorted(
+                (k, v) for k, v in h1.items() if k != "Date"), path
