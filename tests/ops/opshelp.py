@@ -114,7 +114,7 @@ def query(settings: Settings, sql: str) -> list[tuple]:
 
 
 def marts(settings: Settings, with_stamp: bool = False) -> dict[str, list[tuple]]:
-    """Every served mart's rows, sorted; watermark columns left out (they are bookkeeping)."""
+    """Every served mart's rows, sorted; file ids left out (they follow the load order)."""
     out = {}
     for table in MARTS:
         cols = [
@@ -124,7 +124,7 @@ def marts(settings: Settings, with_stamp: bool = False) -> dict[str, list[tuple]
                 "select column_name from information_schema.columns where table_name = "
                 f"'{table}' and table_schema = '{_schema(settings)}' order by ordinal_position",
             )
-            if r[0] != "source_file_id"
+            if r[0] not in ("source_file_id", "file_id")  # load-order bookkeeping
         ]
         out[table] = sorted(query(settings, f"select {', '.join(cols)} from {table}"), key=repr)
     stamp = ", built_at" if with_stamp else ""

@@ -120,7 +120,7 @@ def test_unknown_category_path_is_refused(manifest, tmp_path, capsys):
 
 
 def test_more_than_50_changes_need_force(manifest, tmp_path, capsys):
-    names = ["ACME", "AnalysisPageServer", "alabaster.string", 'quoted,name'] + [
+    names = ["ACME", "AnalysisPageServer", "alabaster.string", "quoted,name"] + [
         f"pkg{i:02d}" for i in range(51)
     ]
     bioc = write_packages(tmp_path, "bioc", names)
