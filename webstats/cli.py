@@ -34,8 +34,10 @@ def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
 
 def cmd_load(args: argparse.Namespace, cfg: Settings) -> int:
     from .loader import load_paths
+    from .locking import writer_lock
 
-    summary = load_paths(cfg, [Path(p) for p in args.paths])
+    with writer_lock(cfg):  # a refresh swapping the warehouse would otherwise lose the load
+        summary = load_paths(cfg, [Path(p) for p in args.paths])
     for problem in summary.problems:
         print(f"error: {problem}", file=sys.stderr)
     print(summary.text())
@@ -44,8 +46,11 @@ def cmd_load(args: argparse.Namespace, cfg: Settings) -> int:
 
 def cmd_build(args: argparse.Namespace, cfg: Settings) -> int:
     from .dbt import build
+    from .locking import writer_lock
 
-    build(cfg, full_refresh=args.full_refresh, dbt_vars=_parse_vars(args.var), quiet=False)
+    dbt_vars = _parse_vars(args.var)
+    with writer_lock(cfg):
+        build(cfg, full_refresh=args.full_refresh, dbt_vars=dbt_vars, quiet=False)
     return 0
 
 
@@ -93,7 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_load)
 
     p = sub.add_parser("build", parents=[common], help="dbt build (incremental)")
-    p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the rollups from downloads (downloads itself is kept)",
+    )
     p.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="dbt var")
     p.set_defaults(handler=cmd_build)
 
@@ -129,9 +138,14 @@ def _extra_commands() -> list[Callable]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .locking import BUSY_EXIT, WarehouseBusy
+
     try:
         cfg = settings(getattr(args, "target", None))
         return args.handler(args, cfg)
+    except WarehouseBusy as exc:  # another writer runs: try later (EX_TEMPFAIL)
+        print(f"webstats {args.command}: {exc}", file=sys.stderr)
+        return BUSY_EXIT
     except UsageError as exc:
         print(f"webstats {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -9,30 +9,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 
 from .config import Settings
-from .locking import BUSY_EXIT, WarehouseBusy
 
 
-def _busy_aware(handler: Callable[[argparse.Namespace, Settings], int]):
-    """Turn WarehouseBusy into its own exit status and one clear line on stderr."""
-
-    @wraps(handler)
-    def run(args: argparse.Namespace, cfg: Settings) -> int:
-        try:
-            return handler(args, cfg)
-        except WarehouseBusy as exc:
-            print(f"webstats {args.command}: {exc}", file=sys.stderr)
-            return BUSY_EXIT
-
-    return run
-
-
-@_busy_aware
 def cmd_refresh(args: argparse.Namespace, cfg: Settings) -> int:
     from .refresh import RefreshOptions, refresh
 
@@ -64,7 +45,6 @@ def cmd_manifest_update(args: argparse.Namespace, cfg: Settings) -> int:
     return 0
 
 
-@_busy_aware
 def cmd_import_legacy(args: argparse.Namespace, cfg: Settings) -> int:
     from .legacy_import import cutoff_day, import_site
     from .refresh import run_staged, step
@@ -86,7 +66,6 @@ def cmd_import_legacy(args: argparse.Namespace, cfg: Settings) -> int:
     return 0
 
 
-@_busy_aware
 def cmd_prune(args: argparse.Namespace, cfg: Settings) -> int:
     from .prune import prune
     from .refresh import step
@@ -123,7 +102,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild the incremental marts (never after pruning)",
+        help="rebuild the rollups from downloads (downloads itself is kept)",
     )
     p.set_defaults(handler=cmd_refresh)
 

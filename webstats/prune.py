@@ -8,8 +8,9 @@ a job that was down for a week does not prune more), and every row of a log file
 mart has not consumed yet (file id above the marts' watermark). The marts are never
 touched, and `load_ledger` keeps every file, so pruned files are not loaded again.
 
-Never run `webstats build --full-refresh` after pruning: it would rebuild `downloads`
-from the remaining raw rows only.
+`--full-refresh` rebuilds the rollups from `downloads` but never `downloads` itself (it is
+configured so), so pruning cannot make a later rebuild lose history; only an explicit
+`--vars '{rebuild_downloads: true}'` re-derives it from the remaining raw rows.
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 -- One row per counted download: a package-shaped request whose package the manifest lists
 -- under the requested category. Incremental: each run appends the downloads of the log
 -- files loaded since the previous run (file ids only grow).
+-- It is the permanent record: `--full-refresh` rebuilds the rollups from it but leaves it
+-- alone (raw requests may have been pruned), unless `--vars '{rebuild_downloads: true}'`.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    full_refresh=(none if var('rebuild_downloads', false) else false),
     indexes=[{'columns': ['request_at']}, {'columns': ['file_id']}],
 ) }}
 

@@ -123,3 +123,26 @@ def test_hourly_downloads(built):
         (dt.datetime(2024, 1, 15, 9), "a4Base", 1),
         (dt.datetime(2024, 1, 31, 23), "ACME", 1),
     ]
+
+
+def test_full_refresh_keeps_the_download_record(tmp_path):
+    """After raw requests are gone (pruned), --full-refresh rebuilds rollups from downloads."""
+    import duckdb
+    from wstest import make_settings
+
+    from webstats.dbt import build
+
+    write_log(tmp_path / "logs" / "E1.2024-02-20-13.r.gz", cloudfront_text(reqs()))
+    settings, _ = build_warehouse(
+        make_settings("duckdb", tmp_path), [tmp_path / "logs"], MANIFEST, LEGACY_VARS
+    )
+    sql = "select package, date, is_monthly, ip_count, download_count from stats order by 1, 2, 3"
+    before = query(settings, sql)
+    con = duckdb.connect(str(settings.duckdb_path))
+    con.execute("delete from raw_requests where request_at < '2024-02-01'")
+    con.close()
+
+    build(settings, full_refresh=True, dbt_vars=LEGACY_VARS)
+
+    assert query(settings, "select count(*) from downloads") == [(20,)]  # 18 ACME + 2
+    assert query(settings, sql) == before
