@@ -1,46 +1,58 @@
 -- Requests that have the shape of a package download (SPEC 3), before the package name is
 -- checked against the manifest: a GET with a success or redirect status for
--- /packages/<version>/<category path>/(src/contrib|bin/<...>/contrib/<...>)/<P>_<V>.<ext>.
+-- /packages/<version>/<category path>/(src/contrib|bin/<...>/contrib/<...>)/<P>_<V>.<ext>
+-- (P without '_', '/' or '%'; V without '_' or '/'; ext tar.gz, tgz or zip).
+-- Incremental (append by log file): the path is parsed once per loaded request, and
+-- downloads, unknown_packages and the tests read the parsed rows.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    full_refresh=(none if var('rebuild_downloads', false) else false),
+) }}
+
 with requests as (
     select * from {{ ref('stg_requests') }}
+    where {{ new_rows_filter('file_id', 'file_id') }}
 ),
 
 categories as (
     select * from {{ ref('stg_categories') }}
 ),
 
-candidate_requests as (
-    -- cheap filters first, so that the regular expressions only see likely downloads
+download_shaped as (
+    -- one anchored pattern for the whole rule; the parts are cut out below with string
+    -- functions, which are much cheaper than capturing groups
     select *
     from requests
     where method = 'GET'
       and status in (200, 301, 302, 307, 308)
-      and uri_path like '/packages/%'
-      and (uri_path like '%.tar.gz' or uri_path like '%.tgz' or uri_path like '%.zip')
+      and {{ regex_matches('uri_path', '^/packages/[^/]+/.+/(src/contrib|bin/.+/contrib/[^/]+)/[^/_%]+_[^/_]+[.](tar[.]gz|tgz|zip)$') }}
 ),
 
-split_paths as (
+file_names as (
     select
         *,
-        {{ regex_extract('uri_path', '^/packages/([^/]+)/(.+)/([^/_%]+)_([^/_]+)[.](tar[.]gz|tgz|zip)$', 1) }} as bioc_version,
-        {{ regex_extract('uri_path', '^/packages/([^/]+)/(.+)/([^/_%]+)_([^/_]+)[.](tar[.]gz|tgz|zip)$', 2) }} as repo_path,
-        {{ regex_extract('uri_path', '^/packages/([^/]+)/(.+)/([^/_%]+)_([^/_]+)[.](tar[.]gz|tgz|zip)$', 3) }} as package,
-        {{ regex_extract('uri_path', '^/packages/([^/]+)/(.+)/([^/_%]+)_([^/_]+)[.](tar[.]gz|tgz|zip)$', 4) }} as package_version
-    from candidate_requests
+        {{ dbt.split_part('uri_path', "'/'", 3) }} as bioc_version,
+        reverse({{ dbt.split_part('reverse(uri_path)', "'/'", 1) }}) as file_name
+    from download_shaped
 ),
 
-split_repos as (
-    -- repo_path = <category path>/<contrib dir>; the category path is whatever comes
-    -- before the contrib dir, and must be one of the paths of the categories seed
+split_files as (
     select
         *,
-        {{ regex_extract('repo_path', '^(.+)/(src/contrib|bin/.+/contrib/[^/]+)$', 1) }} as category_path,
-        {{ regex_extract('repo_path', '^(.+)/(src/contrib|bin/.+/contrib/[^/]+)$', 2) }} as contrib_path
-    from split_paths
-    where package is not null and package <> ''
+        {{ dbt.split_part('file_name', "'_'", 1) }} as package,
+        case when file_name like '%.tar.gz' then 7 else 4 end as extension_length,
+        -- uri_path = '/packages/' || bioc_version || '/' || repo_path || '/' || file_name
+        substr(
+            uri_path,
+            12 + length(bioc_version),
+            length(uri_path) - 12 - length(bioc_version) - length(file_name)
+        ) as repo_path
+    from file_names
 ),
 
 package_requests as (
+    -- repo_path = <category path>/<contrib dir>, the category path one of the seed's
     select
         r.request_at,
         r.request_date,
@@ -49,19 +61,25 @@ package_requests as (
         r.status,
         c.category,
         r.package,
-        r.package_version,
+        substr(
+            r.file_name,
+            length(r.package) + 2,
+            length(r.file_name) - length(r.package) - 1 - r.extension_length
+        ) as package_version,
         r.bioc_version,
         case
-            when r.contrib_path = 'src/contrib' then 'source'
-            when r.contrib_path like 'bin/windows/%' then 'win.binary'
-            when r.contrib_path like 'bin/macosx/%' then 'mac.binary'
+            when substr(r.repo_path, length(c.log_path) + 2) = 'src/contrib' then 'source'
+            when substr(r.repo_path, length(c.log_path) + 2) like 'bin/windows/%' then 'win.binary'
+            when substr(r.repo_path, length(c.log_path) + 2) like 'bin/macosx/%' then 'mac.binary'
             else 'other'
         end as download_type,
         r.edge_location,
         r.file_id
-    from split_repos as r
+    from split_files as r
     inner join categories as c
-        on c.log_path = r.category_path
+        on substr(r.repo_path, 1, length(c.log_path) + 1) = c.log_path || '/'
+    where substr(r.repo_path, length(c.log_path) + 2) = 'src/contrib'
+       or {{ regex_matches("substr(r.repo_path, length(c.log_path) + 2)", '^bin/.+/contrib/[^/]+$') }}
 )
 
 select * from package_requests

@@ -14,7 +14,12 @@ normalised as (
         {{ ip_hash('client_ip') }} as ip_hash,
         upper(method) as method,
         status,
-        {{ regex_replace_all(dbt.split_part('uri_stem', "'?'", 1), '/+', '/') }} as uri_path
+        case
+            -- the regular expression only where there is something to collapse
+            when uri_stem like '%//%'
+                then {{ regex_replace_all(dbt.split_part('uri_stem', "'?'", 1), '/+', '/') }}
+            else {{ dbt.split_part('uri_stem', "'?'", 1) }}
+        end as uri_path
     from raw_requests
 )
 
