@@ -20,8 +20,10 @@ import datetime as dt
 from .config import Settings
 from .locking import writer_lock
 
-#: the incremental marts and their watermark columns: a file is consumed when all saw it
+#: the incremental models and their watermark columns: a file is consumed when all saw it
+#: (int_package_requests is the one that reads raw requests)
 WATERMARKS = (
+    ("int_package_requests", "file_id"),
     ("downloads", "file_id"),
     ("stats", "source_file_id"),
     ("categorystats", "source_file_id"),
