@@ -1,98 +1,12 @@
 -- Downloads and distinct IPs per category over all its valid packages, per month and per
--- year (same periods and the same incremental rule as stats).
+-- year (SPEC 4); the same rollup and incremental rule as stats (macros/period_rollup.sql).
 {{ config(
     materialized='incremental',
     post_hook="{{ delete_shadowed_legacy_rows() }}",
     unique_key=['category', 'date', 'is_monthly'],
 ) }}
 
-with downloads as (
-    select * from {{ ref('downloads') }}
-),
-
-new_downloads as (
-    select * from downloads
-    where {{ new_rows_filter('file_id') }}
-),
-
-touched_months as (
-    select distinct {{ month_start('request_date') }} as month_date
-    from new_downloads
-),
-
-touched_years as (
-    select distinct {{ year_end('request_date') }} as year_date
-    from new_downloads
-),
-
-dated_downloads as (
-    select
-        category,
-        ip_hash,
-        file_id,
-        {{ month_start('request_date') }} as month_date,
-        {{ year_end('request_date') }} as year_date
-    from downloads
-),
-
-monthly as (
-    select
-        d.category,
-        d.month_date as date,
-        true as is_monthly,
-        count(distinct d.ip_hash) as ip_count,
-        count(*) as download_count,
-        max(d.file_id) as source_file_id
-    from dated_downloads as d
-    inner join touched_months as t
-        on t.month_date = d.month_date
-    group by d.category, d.month_date
-),
-
-yearly as (
-    select
-        d.category,
-        d.year_date as date,
-        false as is_monthly,
-        count(distinct d.ip_hash) as ip_count,
-        count(*) as download_count,
-        max(d.file_id) as source_file_id
-    from dated_downloads as d
-    inner join touched_years as t
-        on t.year_date = d.year_date
-    group by d.category, d.year_date
-),
-
-computed as (
-    select * from monthly
-    union all
-    select * from yearly
-),
-
-computed_years as (
-    -- imported legacy rows only fill years without computed data (macros/legacy.sql)
-    select distinct extract(year from date) as yr from computed
-    {{ computed_years_in_this() }}
-),
-
-imported as (
-    select
-        l.category,
-        l.date,
-        l.is_monthly,
-        l.ip_count,
-        l.download_count,
-        -l.import_id as source_file_id
-    from {{ ref('stg_legacy_categorystats') }} as l
-    where {{ legacy_import_filter('l.import_id') }}
-      and extract(year from l.date) not in (select yr from computed_years)
-),
-
-periods as (
-    select * from computed
-    union all
-    select * from imported
-)
+with {{ period_rollup(['category'], ref('stg_legacy_categorystats')) }}
 
 select
     category,
