@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .config import Settings
 from .rawstore import RAW_DDL
+from .seeds import categories as seed_categories
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TAB_HEADER = "Year\tMonth\tNb_of_distinct_IPs\tNb_of_downloads"
@@ -75,8 +76,7 @@ def parse_stats_tab(path: Path) -> list[Period]:
 
 
 def read_categories(categories_csv: Path) -> list[dict[str, str]]:
-    with open(categories_csv, newline="") as fh:
-        return list(csv.DictReader(fh))
+    return seed_categories(categories_csv.parent.parent)
 
 
 def read_site(site: Path, categories: list[dict[str, str]], before_year: int | None):

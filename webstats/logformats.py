@@ -14,6 +14,18 @@ from pathlib import Path
 
 SNIFF_BYTES = 64 * 1024
 
+# The fields of today's CloudFront standard logs. Every earlier field set is a prefix of
+# this list: 12 (2012), 15, 18, 19, 23, 24, 26, then 33 (since December 2019).
+CLOUDFRONT_FIELDS = (
+    "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+    "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
+    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
+    "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
+    "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
+    "sc-range-start sc-range-end"
+).split()
+HISTORIC_FIELD_COUNTS = (12, 15, 18, 19, 23, 24, 26, 33)
+
 # CloudFront field -> (raw_requests column, DuckDB type used while reading).
 # Typed columns make DuckDB reject a line whose value cannot be read, with its line number.
 CLOUDFRONT_COLUMNS: dict[str, tuple[str, str]] = {

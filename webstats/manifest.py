@@ -24,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .seeds import category_log_paths
+
 MAX_CHANGES = 50
 HEADER = "package,category,first_version,last_version"
 
@@ -78,8 +80,7 @@ def read_packages_file(path: Path) -> list[str]:
 
 def category_paths(categories_csv: Path) -> dict[str, str]:
     """category -> log_path, from the categories seed (the one place that table lives)."""
-    with open(categories_csv, newline="") as fh:
-        return {r["category"]: r["log_path"] for r in csv.DictReader(fh)}
+    return category_log_paths(categories_csv.parent.parent)
 
 
 def infer_category(path: Path, log_paths: dict[str, str]) -> str:

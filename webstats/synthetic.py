@@ -26,22 +26,13 @@ from pathlib import Path
 
 import duckdb
 
-FIELDS_33 = (
-    "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
-    "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
-    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
-    "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
-    "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
-    "sc-range-start sc-range-end"
-).split()
+from .logformats import CLOUDFRONT_FIELDS
+from .seeds import category_log_paths
+
+FIELDS_33 = list(CLOUDFRONT_FIELDS)
 FIELDS_24 = FIELDS_33[:24]
 
-CATEGORY_PATHS = {
-    "bioc": "bioc",
-    "annotation": "data/annotation",
-    "experiment": "data/experiment",
-    "workflows": "workflows",
-}
+CATEGORY_PATHS = category_log_paths()  # from seeds/categories.csv
 COUNTED_STATUSES = (200, 301, 302, 307, 308)
 DISTRIBUTION = "EDFDVBD6EXAMPLE"
 GZIP_LEVEL = 4  # zlib level: CloudFront-like ratios at a fraction of level 9's time

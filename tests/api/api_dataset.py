@@ -22,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from webstats.config import Settings
+from webstats.logformats import CLOUDFRONT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -230,14 +231,7 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
 
 # ---------------------------------------------------------------- CloudFront log files
 
-FIELDS = (
-    "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
-    "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
-    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
-    "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
-    "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
-    "sc-range-start sc-range-end"
-)
+FIELDS = " ".join(CLOUDFRONT_FIELDS)
 
 CATEGORY_PATHS = {B: "bioc", A: "data/annotation", E: "data/experiment"}
 

@@ -10,17 +10,9 @@ import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
-FIELDS_33 = (
-    "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
-    "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
-    "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
-    "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
-    "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
-    "sc-range-start sc-range-end"
-).split()
+from webstats.logformats import CLOUDFRONT_FIELDS, HISTORIC_FIELD_COUNTS  # noqa: F401
 
-# The field sets CloudFront standard logs have had over the years (prefixes of the 33).
-HISTORIC_FIELD_COUNTS = (12, 15, 18, 19, 23, 24, 26, 33)
+FIELDS_33 = CLOUDFRONT_FIELDS
 
 
 @dataclass
