@@ -227,3 +227,13 @@ def test_cli_load_prints_a_summary_and_fails_on_a_bad_file(tmp_path):
         in proc.stdout
     )
     assert "junk.gz" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_header_only_and_empty_files_load_as_zero_lines(duck, tmp_path):
+    write_log(tmp_path / "logs" / "E1.2024-01-01-00.empty.gz", cloudfront_text([]))
+    (tmp_path / "logs" / "zero-bytes.log").write_bytes(b"")
+
+    summary = load(duck, tmp_path / "logs")
+
+    assert (summary.loaded_files, summary.lines, summary.ok) == (2, 0, True)
+    assert query(duck, "select line_count from load_ledger") == [(0,), (0,)]
