@@ -9,6 +9,7 @@ by one, so one bad file is reported and the others still load.
 from __future__ import annotations
 
 import bz2
+import gzip
 import hashlib
 import shutil
 import sys
@@ -160,8 +161,6 @@ class BatchReader:
         )
         if not needs_plain:
             return str(f.path)
-        import gzip
-
         opener = bz2.open if f.shape.compression == "bz2" else gzip.open
         plain = self.workdir / f"{f.file_id}-{f.name}.plain"
         try:

@@ -144,16 +144,3 @@ select
     nullif(nullif(p.agent, ''), '-') as user_agent
 from parsed
 """
-
-
-def apache_select(paths: list[str]) -> str:
-    return f"""
-select {", ".join(RAW_COLUMNS)} from ({apache_lines(paths)}) where reject_reason is null
-"""
-
-
-def apache_rejects(paths: list[str]) -> str:
-    return f"""
-select file_id, line_number, reject_reason as reason, line
-from ({apache_lines(paths)}) where reject_reason is not null
-"""
