@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from webstats.periods import Period
+
 from .db import Snapshot
 
 
@@ -31,16 +33,6 @@ class Category:
     first_year: int
     index_page: str
     sort_order: int
-
-
-@dataclass(frozen=True)
-class Period:
-    """One monthly or yearly row of `stats` / `categorystats`."""
-
-    date: dt.date
-    is_monthly: bool
-    ip_count: int
-    download_count: int
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ import csv
 import datetime as dt
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
+from .periods import Period
 from .rawstore import RAW_DDL
 from .seeds import categories as seed_categories
 
@@ -31,14 +31,6 @@ COLUMNS = "category, package, date, is_monthly, ip_count, download_count"
 
 class LegacyFormatError(ValueError):
     """A legacy file does not have the published format (reported with its path)."""
-
-
-@dataclass(frozen=True)
-class Period:
-    date: dt.date
-    is_monthly: bool
-    ip_count: int
-    download_count: int
 
 
 def parse_stats_tab(path: Path) -> list[Period]:
