@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import fetch, handmade, start_server
 from render_marts import engine_for, write_marts
+from wstest import make_settings
 
 LAST_MODIFIED = "Tue, 05 Mar 2024 00:00:00 GMT"
 PAGES = [
@@ -204,17 +205,24 @@ def test_new_build_is_picked_up_without_restart(live_server):
     assert b"generated on 2024-03-06 01:02:03 -0000 (Wed, 06 Mar 2024)" in page
 
 
-def test_pages_are_cached_for_the_build(live_server):
-    """Same build stamp, changed rows: the server keeps answering from its per-build cache."""
-    if live_server.settings.target != "postgres":
-        pytest.skip("DuckDB files are replaced whole by a build (covered above)")
+def test_pages_are_cached_for_the_build(pg_schema, tmp_path):
+    """Same build stamp, changed rows: the server keeps answering from its per-build cache.
+
+    PostgreSQL only: a DuckDB build arrives as a new file, which is a new snapshot anyway.
+    """
+    settings = make_settings("postgres", tmp_path, pg_schema)
+    write_marts(settings, handmade())
+    live_server = next(servers := start_server(settings))
     url = live_server.url("/packages/stats/bioc/alpha.pkg/")
     before = fetch(url)[2]
     engine = engine_for(live_server.settings)
     with engine.begin() as conn:
         conn.execute(sa.text("update stats set download_count = download_count + 100"))
     engine.dispose()
-    assert fetch(url)[2] == before
+    try:
+        assert fetch(url)[2] == before
+    finally:
+        servers.close()
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["in-memory", "file-wrapper"])
