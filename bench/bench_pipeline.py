@@ -13,7 +13,9 @@ directory between runs), then measures, each step in its own process:
   incr-load / incr-build  load one more day's files, then `dbt build` (incremental)
 
 Peak memory is the high-water mark of the summed RSS of the step's process tree (the step
-and its dbt subprocess), sampled every 50 ms with psutil.
+and its dbt subprocess), sampled every 50 ms with psutil. The 1-minute load average is taken
+when each step ends (other work on the machine inflates the seconds). Build steps also print
+dbt's per-node times: summed for models + seeds and for tests, and the slowest nodes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -126,11 +129,28 @@ def step_load(target: str, logs: Path, db: Path, schema: str) -> dict:
     return {"rows": summary.loaded, "rejected": summary.rejected}
 
 
+DBT_NODE_LINE = re.compile(
+    r"\d+ of \d+ (?:OK|PASS|WARN|ERROR|FAIL)\b.*? (\S+) \.* *\[[^\]]*? in ([\d.]+)s\]"
+)
+
+
+def node_timings(output: str) -> dict:
+    """Per-node seconds from dbt's build output: totals for models/seeds vs tests, the slowest."""
+    nodes = [(m[1], float(m[2])) for m in DBT_NODE_LINE.finditer(output)]
+    tests = [(n, s) for n, s in nodes if "." not in n]  # tests print bare names, models schema.name
+    models = [(n, s) for n, s in nodes if "." in n]
+    return {
+        "models_s": round(sum(s for _, s in models), 1),
+        "tests_s": round(sum(s for _, s in tests), 1),
+        "nodes": len(nodes),
+        "slowest": sorted(nodes, key=lambda x: -x[1])[:6],
+    }
+
+
 def step_build(target: str, db: Path, schema: str) -> dict:
     from webstats.dbt import build
 
-    build(bench_settings(target, db, schema), quiet=True)
-    return {}
+    return node_timings(build(bench_settings(target, db, schema), quiet=True))
 
 
 def run_step(args: argparse.Namespace) -> None:
@@ -153,6 +173,7 @@ class Measure:
     seconds: float
     peak_rss: int
     result: dict
+    load_average: float = 0.0
 
 
 def _tree_rss(proc: psutil.Process) -> int:
@@ -189,7 +210,8 @@ def measure(step: str, **kw: str) -> Measure:
     t.join()
     if proc.returncode != 0:
         raise SystemExit(f"step {step} failed (exit {proc.returncode})")
-    return Measure(seconds, peak, json.loads(out.strip().splitlines()[-1]))
+    result = json.loads(out.strip().splitlines()[-1])
+    return Measure(seconds, peak, result, os.getloadavg()[0])
 
 
 def pg_schema_drop(schema: str) -> None:
@@ -204,7 +226,8 @@ def pg_schema_drop(schema: str) -> None:
 
 def median_of(runs: list[Measure]) -> Measure:
     secs = statistics.median(r.seconds for r in runs)
-    return Measure(secs, max(r.peak_rss for r in runs), runs[0].result)
+    load = max(r.load_average for r in runs)
+    return Measure(secs, max(r.peak_rss for r in runs), runs[0].result, load)
 
 
 def main() -> None:
@@ -309,17 +332,26 @@ def report(row) -> None:
     rate = f"{lines / m.seconds:,.0f} lines/s" if lines else ""
     print(
         f"{name:42s} {m.seconds:8.1f} s  {rate:>18s}  peak {m.peak_rss / 2**20:,.0f} MiB"
-        f"  (load average {os.getloadavg()[0]:.1f})",
+        f"  (load average {m.load_average:.1f})",
         flush=True,
     )
+    if "slowest" in m.result:
+        r = m.result
+        slowest = ", ".join(f"{n} {s:.1f}" for n, s in r["slowest"])
+        print(
+            f"    {r['nodes']} nodes: models+seeds {r['models_s']} s, tests {r['tests_s']} s "
+            f"(summed node times); slowest: {slowest}",
+            flush=True,
+        )
 
 
 def print_table(rows, ref: Measure, load: Measure) -> None:
-    print("| step | seconds | lines/s | peak RSS (MiB) |")
-    print("|---|---:|---:|---:|")
+    print("| step | seconds | lines/s | peak RSS (MiB) | load average |")
+    print("|---|---:|---:|---:|---:|")
     for name, m, lines in rows:
         rate = f"{lines / m.seconds:,.0f}" if lines else ""
-        print(f"| {name} | {m.seconds:.1f} | {rate} | {m.peak_rss / 2**20:,.0f} |")
+        mib = f"{m.peak_rss / 2**20:,.0f}"
+        print(f"| {name} | {m.seconds:.1f} | {rate} | {mib} | {m.load_average:.1f} |")
     print(f"\nload -> DuckDB / reference read_csv: {load.seconds / ref.seconds:.2f}x the time")
 
 
