@@ -1,18 +1,21 @@
-"""Running dbt for a target, isolated per invocation.
+"""Running dbt for a target.
 
-dbt runs in a subprocess with the profile's environment variables set from Settings, and
-with its own target/log directories, so that concurrent runs (tests, a refresh while an
-analyst works) never share compiled state.
+dbt runs in a subprocess with the profile's environment variables set from Settings. Its
+target and log directories belong to the warehouse (one per DuckDB file or Postgres schema,
+under the project's `target/webstats/`): runs against different warehouses never share
+compiled state, and the nightly run against the same warehouse reuses dbt's partial-parse
+file instead of parsing the project again. Writers hold the warehouse lock, so two dbt runs
+never use one state directory at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from .config import Settings
 
@@ -38,6 +41,15 @@ def dbt_args(settings: Settings, command: Sequence[str], dbt_vars: Mapping | Non
     return args
 
 
+def state_dir(settings: Settings) -> Path:
+    """dbt's target/log directory for this project, target and warehouse."""
+    where = settings.duckdb_path if settings.target == "duckdb" else settings.pg_schema
+    key = hashlib.sha1(f"{settings.target}:{where}".encode()).hexdigest()[:12]
+    path = settings.project_dir / "target" / "webstats" / f"{settings.target}-{key}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def run_dbt(
     settings: Settings,
     command: Sequence[str],
@@ -45,18 +57,17 @@ def run_dbt(
     quiet: bool = True,
 ) -> str:
     """Run `dbt <command>` against the settings' target; return its output or raise DbtError."""
-    with tempfile.TemporaryDirectory(prefix="webstats-dbt-") as work:
-        env = settings.dbt_env()
-        env["DBT_TARGET_PATH"] = os.path.join(work, "target")
-        env["DBT_LOG_PATH"] = os.path.join(work, "logs")
-        env.setdefault("DBT_PARTIAL_PARSE", "false")
-        proc = subprocess.run(
-            [sys.executable, "-c", DBT_MAIN, *dbt_args(settings, command, dbt_vars)],
-            env=env,
-            cwd=settings.project_dir,
-            capture_output=quiet,
-            text=True,
-        )
+    work = state_dir(settings)
+    env = settings.dbt_env()
+    env["DBT_TARGET_PATH"] = str(work / "target")
+    env["DBT_LOG_PATH"] = str(work / "logs")
+    proc = subprocess.run(
+        [sys.executable, "-c", DBT_MAIN, *dbt_args(settings, command, dbt_vars)],
+        env=env,
+        cwd=settings.project_dir,
+        capture_output=quiet,
+        text=True,
+    )
     output = (proc.stdout or "") + (proc.stderr or "")
     if proc.returncode != 0:
         tail = "\n".join(output.strip().splitlines()[-30:])
