@@ -10,10 +10,11 @@ stamp is re-read at most once per `STAMP_TTL` seconds.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,8 @@ import sqlalchemy as sa
 from webstats.config import Settings
 
 STAMP_TTL = 1.0
+
+log = logging.getLogger(__name__)
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -40,6 +43,7 @@ class Snapshot:
     bioc_devel: str
     cache: dict[Any, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    retire_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -60,6 +64,21 @@ class Snapshot:
         with self.lock:
             self.cache.setdefault(key, value)
         return self.cache[key]
+
+    def on_retire(self, hook: Callable[[], None]) -> None:
+        """Run `hook` once when a newer build replaces this one (e.g. remove its files)."""
+        with self.lock:
+            self.retire_hooks.append(hook)
+
+    def retire(self) -> None:
+        """Release what this build holds outside the process's memory (see `on_retire`)."""
+        with self.lock:
+            hooks, self.retire_hooks = self.retire_hooks, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("retiring the build of %s", self.key)
 
 
 class Warehouse:
@@ -149,4 +168,6 @@ class Warehouse:
                     self._checked = now
                     return snap
             self._snapshot, self._identity, self._checked = fresh, identity, now
-            return fresh
+        if snap is not None:
+            snap.retire()
+        return fresh

@@ -8,7 +8,9 @@ are written as `index.html`, as the old generator published them.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 from webstats.config import Settings
 
@@ -16,12 +18,17 @@ from .db import Warehouse
 from .site import Redirect, Site
 
 
-def _write(out: Path, rel: str, body: bytes) -> None:
-    """Write atomically (temp file + rename) so a web server never serves half a file."""
+def _write(out: Path, rel: str, body: bytes | BinaryIO) -> None:
+    """Write atomically (temp file + rename) so a web server never serves half a file.
+    `body` is the bytes, or an open file (a spooled target) copied a block at a time."""
     dest = out / rel
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp")
-    tmp.write_bytes(body)
+    if isinstance(body, bytes):
+        tmp.write_bytes(body)
+    else:
+        with body, open(tmp, "wb") as f:
+            shutil.copyfileobj(body, f)
     os.replace(tmp, dest)
 
 
@@ -39,8 +46,9 @@ def export_site(settings: Settings, out_dir: str | os.PathLike[str]) -> int:
             target = site.resolve(rel)
             if target is None or isinstance(target, Redirect):
                 raise RuntimeError(f"export enumerated a path the site does not serve: {rel}")
-            _write(out, rel, target.make())
+            _write(out, rel, site.open(target)[0] if target.write else target.make())
             count += 1
     finally:
+        site.close()
         snap.engine.dispose()
     return count

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable
+from typing import BinaryIO
 
 from flask import Response, request
 from werkzeug.http import http_date, is_resource_modified
@@ -29,6 +30,24 @@ CACHE_CONTROL = "public, max-age=300"
 # cached bytes), so Waitress sends them without copying them into its buffers for every
 # connection: 16 clients fetching a 7 MB .tab would otherwise cost 100+ MB of buffers.
 LARGE_BODY = 64 * 1024
+# Largest read handed to the server from such a file. Waitress asks for SO_SNDBUF bytes per
+# send (about 4 MB on loopback), sends part, then re-reads: 16 clients of a 7 MB file kept
+# tens of MB of short-lived chunks in flight (and in malloc's free lists afterwards).
+READ_BLOCK = 256 * 1024
+
+
+class Blocks:
+    """A seekable binary file whose reads return at most READ_BLOCK bytes (see above)."""
+
+    def __init__(self, f: BinaryIO):
+        self.file = f
+        self.seek, self.tell, self.close = f.seek, f.tell, f.close
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        return self.file.read(READ_BLOCK if n is None or n < 0 or n > READ_BLOCK else n)
 
 
 def last_modified(snap: Snapshot) -> dt.datetime:
@@ -79,7 +98,7 @@ def respond(
     if len(body) <= LARGE_BODY:
         return Response(body, status=status, headers=headers, content_type=content_type)
     resp = Response(
-        wrap_file(request.environ, io.BytesIO(body)),
+        wrap_file(request.environ, Blocks(io.BytesIO(body))),
         status=status,
         headers=headers,
         content_type=content_type,
@@ -89,9 +108,38 @@ def respond(
     return resp
 
 
+def respond_file(
+    snap: Snapshot,
+    key: str,
+    open_file: Callable[[], tuple[BinaryIO, int]],
+    content_type: str,
+) -> Response:
+    """Like `respond`, for a body kept in a file (see renderer/spool.py): the file is handed
+    to the server, which streams it; the same headers as `respond` gives a large body."""
+    headers = validator_headers(snap, key)
+    if is_fresh(snap, key):
+        return Response(status=304, headers=headers)
+    f, size = open_file()
+    if request.method == "HEAD":
+        f.close()
+        body = None
+    else:
+        body = wrap_file(request.environ, Blocks(f))
+    resp = Response(
+        body, status=200, headers=headers, content_type=content_type, direct_passthrough=True
+    )
+    resp.content_length = size
+    return resp
+
+
+def file_iterable(environ: dict, f: BinaryIO):
+    """The WSGI iterable for an open file: the server's file wrapper, or blocks of it."""
+    return wrap_file(environ, Blocks(f))
+
+
 def body_iterable(environ: dict, body: bytes):
     """The WSGI iterable for `body`: the server's file wrapper for large bodies (see above)."""
     wrapper = environ.get("wsgi.file_wrapper")
     if wrapper is not None and len(body) > LARGE_BODY:
-        return wrapper(io.BytesIO(body))
+        return wrapper(Blocks(io.BytesIO(body)))
     return [body]

@@ -33,6 +33,8 @@ def legacy_file(path: str) -> Response:
         resp = redirect(PREFIX + target.location, code=301)
         resp.headers.update(http.validator_headers(snap, PREFIX + target.location))
         return resp
+    if target.write is not None:
+        return http.respond_file(snap, target.key, lambda: s.open(target), target.mimetype)
     return http.respond(snap, target.key, lambda: s.body(target), target.mimetype)
 
 
@@ -50,20 +52,32 @@ class CachedFastPath:
         hit = self._cached(environ)
         if hit is None:
             return self.wsgi_app(environ, start_response)
-        snap, target, body = hit
+        snap, s, target, body = hit
         headers = http.validator_headers(snap, target.key)
         if http.is_fresh(snap, target.key, environ):
             start_response("304 NOT MODIFIED", list(headers.items()))
             return []
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        if body is not None:
+            size = len(body)
+        elif head:
+            size = s.spool.size(target.key)
+            if size is None:  # retired since: let Flask answer
+                return self.wsgi_app(environ, start_response)
+        else:
+            f, size = s.open(target)
         headers["Content-Type"] = target.mimetype
-        headers["Content-Length"] = str(len(body))
+        headers["Content-Length"] = str(size)
         start_response("200 OK", list(headers.items()))
-        if environ["REQUEST_METHOD"] == "HEAD":
+        if head:
             return []
+        if body is None:
+            return http.file_iterable(environ, f)
         return http.body_iterable(environ, body)
 
     def _cached(self, environ):
-        """(snapshot, target, body) when this request is a hit in the per-build cache."""
+        """(snapshot, site, target, body) when this request is a hit in the per-build cache;
+        body is None for a spooled file already written for this build."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
         raw = environ.get("PATH_INFO", "")
@@ -78,5 +92,7 @@ class CachedFastPath:
         target = s.resolve(path)
         if target is None or isinstance(target, Redirect):
             return None
+        if target.write is not None:
+            return None if s.spool.size(target.key) is None else (snap, s, target, None)
         body = s.bodies.get(target.key)
-        return None if body is None else (snap, target, body)
+        return None if body is None else (snap, s, target, body)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import signal
+import sys
 
 from webstats.config import Settings
 
@@ -52,6 +54,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080, threads
     """Serve until interrupted; prints the address of the legacy site."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = make_server(settings, host, port, threads)
+    # Stop on SIGTERM (systemd, docker) like on Ctrl-C, so that exit handlers run (the
+    # per-build spool directories under $TMPDIR are removed).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     where = f"http://{host}:{server.effective_port}"
     print(f"Serving the download stats at {where}/packages/stats/ (API: {where}/api/)", flush=True)
     try:

@@ -15,13 +15,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from webstats.config import Settings
 
 from . import charts, pages, queries
 from .db import Snapshot
 from .queries import Category, Score
+from .spool import Spool, Writer
 
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
@@ -32,8 +33,9 @@ STATIC = Path(__file__).parent / "static"
 # Bytes of rendered files kept per build; enough for the hot pages and the big .tab files,
 # small enough to keep the server well under its memory budget.
 BODY_CACHE_BYTES = 32 * 1024 * 1024
-# Packages per query when writing a category's `<pre>_pkg_stats.tab`.
-PKG_STATS_BATCH = 250
+# Packages per query when writing a category's `<pre>_pkg_stats.tab`: as fast as 250, and
+# about 15 MB less resident memory after the first write (DuckDB's allocations per query).
+PKG_STATS_BATCH = 50
 # Per-package year tables kept per build (a package page, its .tab and PNGs share one).
 YEARS_CACHE_ENTRIES = 2048
 
@@ -83,6 +85,8 @@ class Target:
     key: str
     mimetype: str
     make: Callable[[], bytes]
+    # Large files: how to write them, in pieces, to the build's spool (see Site.open).
+    write: Writer | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class Site:
         self.by_index = {c.index_page: c for c in self.categories}
         self.bodies = LRU(BODY_CACHE_BYTES, len)
         self.years = LRU(YEARS_CACHE_ENTRIES)
+        self.spool = Spool(snap.key)
 
     # --- data --------------------------------------------------------------------------
 
@@ -161,11 +166,12 @@ class Site:
         fixed = {
             f"{pre}_stats.tab": lambda: self._category_tab(cat),
             f"{pre}_packages.txt": lambda: self._packages_txt(cat),
-            f"{pre}_pkg_stats.tab": lambda: self._pkg_stats(cat),
             f"{pre}_pkg_scores.tab": lambda: self._scores_tab(cat),
         }
         if name in fixed:
             return Target(f"{sub}/{name}", TEXT, fixed[name])
+        if name == f"{pre}_pkg_stats.tab":
+            return self._spooled(f"{sub}/{name}", TEXT, lambda f: self._write_pkg_stats(cat, f))
         m = _YEAR_FILE.fullmatch(name)
         if m and m.group(1) == pre:
             year = int(m.group(2))
@@ -205,7 +211,26 @@ class Site:
 
     def body(self, target: Target) -> bytes:
         """The bytes of `target`, rendered once per build while they stay in the LRU."""
+        if target.write is not None:
+            return target.make()
         return self.bodies.get_or_compute(target.key, target.make)
+
+    def open(self, target: Target) -> tuple[BinaryIO, int]:
+        """A spooled target's file, opened for reading, and its size (written on first use)."""
+        assert target.write is not None
+        return self.spool.open(target.key, target.write)
+
+    def close(self) -> None:
+        """Remove the spooled files (also done when the build is retired or at exit)."""
+        self.spool.close()
+
+    def _spooled(self, key: str, mimetype: str, write: Writer) -> Target:
+        def make() -> bytes:
+            f, _ = self.spool.open(key, write)
+            with f:
+                return f.read()
+
+        return Target(key, mimetype, make, write)
 
     def _index(self, cat: Category) -> bytes:
         html = pages.index_page(cat, self.categories, self.scores(cat).values(), self.snap.built_at)
@@ -236,18 +261,20 @@ class Site:
     def _scores_tab(self, cat: Category) -> bytes:
         return pages.scores_tab(self.scores(cat).values()).encode()
 
-    def _pkg_stats(self, cat: Category) -> bytes:
-        """All packages' years, in name order; rows are fetched a batch of packages at a time
-        and formatted straight away, so only the text is ever held for the whole category."""
+    def _write_pkg_stats(self, cat: Category, out: BinaryIO) -> None:
+        """All packages' years, in name order, into `out`: rows are fetched, formatted and
+        written a batch of packages at a time, so neither the rows nor the text of the whole
+        category are ever in memory."""
         names = sorted(self.scores(cat), key=pages.name_key)
-        chunks = [pages.PKG_HEADER]
+        out.write(pages.PKG_HEADER.encode())
         for i in range(0, len(names), PKG_STATS_BATCH):
             batch = names[i : i + PKG_STATS_BATCH]
+            chunks = []
             for name, periods in queries.packages_periods(self.snap, cat.category, batch).items():
                 years = pages.years_of(periods)
                 ordered = [years[y] for y in sorted(years, reverse=True)]
                 chunks.append(pages.package_block(name, ordered))
-        return "".join(chunks).encode()
+            out.write("".join(chunks).encode())
 
     def _moved(self, cat: Category, pkg: str) -> bytes:
         return pages.moved_page(cat, pkg, self.settings.public_base_url).encode()
@@ -293,4 +320,10 @@ class Site:
 
 def site(snap: Snapshot, settings: Settings) -> Site:
     """The Site of the snapshot's build, created once per build."""
-    return snap.cached(("legacy-site",), lambda: Site(snap, settings))
+
+    def make() -> Site:
+        s = Site(snap, settings)
+        snap.on_retire(s.close)
+        return s
+
+    return snap.cached(("legacy-site",), make)

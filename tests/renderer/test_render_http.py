@@ -242,3 +242,78 @@ def test_cached_fast_path_answers_like_flask(live_server, monkeypatch, large):
         for h in (h2, h3):
             assert sorted((k, v) for k, v in h.items() if k != "Date") == sorted(
                 (k, v) for k, v in h1.items() if k != "Date"), path
+
+
+def test_all_packages_table_is_spooled_to_a_file(live_server):
+    """`<pre>_pkg_stats.tab` is written once per build to a temp file and streamed from it:
+    Flask's first answer and the fast path's later ones agree (GET, HEAD, 304)."""
+    url = live_server.url("/packages/stats/bioc/bioc_pkg_stats.tab")
+    (s1, h1, b1), (s2, h2, b2), (s3, h3, b3) = [
+        fetch(url), fetch(url), fetch(url, method="HEAD")
+    ]
+    assert s1 == s2 == s3 == 200
+    assert b1 == b2 and b1.startswith(b"Package\tYear\t") and b3 == b""
+    assert int(h1["Content-Length"]) == len(b1)
+    for h in (h2, h3):
+        assert sorted((k, v) for k, v in h.items() if k != "Date") == sorted(
+            (k, v) for k, v in h1.items() if k != "Date")
+    status, h304, body = fetch(url, headers={"If-None-Match": h1["ETag"]})
+    assert (status, body) == (304, b"") and h304["ETag"] == h1["ETag"]
+
+
+def test_spool_writes_once_and_is_removed(tmp_path):
+    import threading
+
+    from renderer.spool import Spool
+
+    calls = []
+    started = threading.Barrier(8)
+
+    def write(f):
+        calls.append(1)
+        for i in range(1000):
+            f.write(b"%d\n" % i)
+
+    spool = Spool("2024-03-05T04:30:15")
+    results = []
+
+    def reader():
+        started.wait()
+        f, size = spool.open("bioc/bioc_pkg_stats.tab", write)
+        with f:
+            results.append((f.read(), size))
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    expected = b"".join(b"%d\n" % i for i in range(1000))
+    assert results == [(expected, len(expected))] * 8
+    folder = spool._dir
+    assert [p.name for p in folder.iterdir()] == ["bioc__bioc_pkg_stats.tab"]
+    spool.close()
+    assert not folder.exists()
+    # A retired build still answers (from an anonymous temporary file).
+    f, size = spool.open("bioc/bioc_pkg_stats.tab", write)
+    with f:
+        assert (f.read(), size) == (expected, len(expected))
+
+
+def test_new_build_removes_the_old_spool(handmade_settings):
+    from renderer.db import Warehouse
+    from renderer.site import site
+
+    snap = Warehouse(handmade_settings).snapshot()
+    try:
+        s = site(snap, handmade_settings)
+        target = s.resolve("bioc/bioc_pkg_stats.tab")
+        f, _ = s.open(target)
+        f.close()
+        folder = s.spool._dir
+        assert folder.is_dir()
+        snap.retire()  # what Warehouse.snapshot() does when a newer build arrives
+        assert not folder.exists()
+    finally:
+        snap.engine.dispose()
