@@ -76,6 +76,12 @@ RAW_COLUMNS_SQL = (
     "file_id, request_at, edge_location, client_ip, method, uri_stem, uri_query, status, "
     "bytes_sent, user_agent"
 )
+# Ledger queries shared by both stores ({p}: the driver's placeholder).
+LEDGER_LOOKUP = (
+    "select file_name, content_sha256 = {p} from load_ledger "
+    "where file_name = {p} or content_sha256 = {p}"
+)
+NEXT_FILE_ID = "select coalesce(max(file_id), 0) + 1 from load_ledger"
 LEDGER_INSERT = (
     "insert into load_ledger (file_id, file_name, file_path, content_sha256, log_format, "
     "line_count, loaded_count, rejected_count, first_request_at, last_request_at, loaded_at) "
@@ -132,17 +138,11 @@ class DuckDBStore:
         self.con.close()
 
     def ledger_lookup(self, name: str, sha256: str) -> str | None:
-        rows = self.con.execute(
-            "select file_name, content_sha256 = ? from load_ledger "
-            "where file_name = ? or content_sha256 = ?",
-            [sha256, name, sha256],
-        ).fetchall()
-        return _lookup(rows)
+        sql = LEDGER_LOOKUP.format(p="?")
+        return _lookup(self.con.execute(sql, [sha256, name, sha256]).fetchall())
 
     def next_file_id(self) -> int:
-        return self.con.execute("select coalesce(max(file_id), 0) + 1 from load_ledger").fetchone()[
-            0
-        ]
+        return self.con.execute(NEXT_FILE_ID).fetchone()[0]
 
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.con
@@ -209,16 +209,13 @@ class PostgresStore:
         self.tmp.cleanup()
 
     def ledger_lookup(self, name: str, sha256: str) -> str | None:
-        rows = self.pg.execute(
-            "select file_name, content_sha256 = %s from load_ledger "
-            "where file_name = %s or content_sha256 = %s",
-            [sha256, name, sha256],
-        ).fetchall()
-        self.pg.rollback()
+        sql = LEDGER_LOOKUP.format(p="%s")
+        rows = self.pg.execute(sql, [sha256, name, sha256]).fetchall()
+        self.pg.rollback()  # a read: end the transaction psycopg opened
         return _lookup(rows)
 
     def next_file_id(self) -> int:
-        n = self.pg.execute("select coalesce(max(file_id), 0) + 1 from load_ledger").fetchone()[0]
+        n = self.pg.execute(NEXT_FILE_ID).fetchone()[0]
         self.pg.rollback()
         return n
 
