@@ -1,15 +1,16 @@
 {#-
   The CTE chain shared by `stats` and `categorystats`: downloads and distinct IPs per
   `grain` and period, monthly (date = first of the month) and yearly (date = 31 December),
-  ending in a CTE named `periods`. A year's ip_count counts distinct IPs over the whole year,
-  so it is computed from the downloads, not from the months.
+  ending in a CTE named `periods`. Downloads are counted from `downloads`; distinct IPs are
+  counted from `ips`, the model that keeps the grain's distinct (period, IP) triples
+  (macros/period_ips.sql), so no run needs count(distinct) over a whole month or year.
 
   Incremental: only the months and years touched by downloads from log files loaded since
   the previous run are recomputed (source_file_id is the watermark), which gives the same
   rows as a full rebuild. Years before the logs come from `legacy`, the imported legacy
   statistics; a year with any computed data is computed (macros/legacy.sql).
 -#}
-{% macro period_rollup(grain, legacy) -%}
+{% macro period_rollup(grain, ips, legacy) -%}
 {%- set cols = grain | join(', ') -%}
 {%- set d_cols = 'd.' ~ (grain | join(', d.')) -%}
 {%- set l_cols = 'l.' ~ (grain | join(', l.')) -%}
@@ -22,58 +23,59 @@ new_downloads as (
     where {{ new_rows_filter('file_id') }}
 ),
 
-touched_months as (
-    select distinct {{ month_start('request_date') }} as month_date
+touched_periods as (
+    select {{ month_start('request_date') }} as date, true as is_monthly
     from new_downloads
-),
-
-touched_years as (
-    select distinct {{ year_end('request_date') }} as year_date
+    union
+    select {{ year_end('request_date') }} as date, false as is_monthly
     from new_downloads
 ),
 
 dated_downloads as (
     select
         {{ cols }},
-        ip_hash,
         file_id,
         {{ month_start('request_date') }} as month_date,
         {{ year_end('request_date') }} as year_date
     from downloads
 ),
 
-monthly as (
-    select
-        {{ d_cols }},
-        d.month_date as date,
-        true as is_monthly,
-        count(distinct d.ip_hash) as ip_count,
-        count(*) as download_count,
+period_downloads as (
+    select {{ d_cols }}, t.date, t.is_monthly, count(*) as download_count,
         max(d.file_id) as source_file_id
     from dated_downloads as d
-    inner join touched_months as t
-        on t.month_date = d.month_date
-    group by {{ d_cols }}, d.month_date
+    inner join touched_periods as t
+        on t.date = d.month_date and t.is_monthly
+    group by {{ d_cols }}, t.date, t.is_monthly
+    union all
+    select {{ d_cols }}, t.date, t.is_monthly, count(*) as download_count,
+        max(d.file_id) as source_file_id
+    from dated_downloads as d
+    inner join touched_periods as t
+        on t.date = d.year_date and not t.is_monthly
+    group by {{ d_cols }}, t.date, t.is_monthly
 ),
 
-yearly as (
-    select
-        {{ d_cols }},
-        d.year_date as date,
-        false as is_monthly,
-        count(distinct d.ip_hash) as ip_count,
-        count(*) as download_count,
-        max(d.file_id) as source_file_id
-    from dated_downloads as d
-    inner join touched_years as t
-        on t.year_date = d.year_date
-    group by {{ d_cols }}, d.year_date
+period_ips as (
+    select {{ d_cols }}, d.date, d.is_monthly, count(*) as ip_count
+    from {{ ips }} as d
+    inner join touched_periods as t
+        on t.date = d.date and t.is_monthly = d.is_monthly
+    group by {{ d_cols }}, d.date, d.is_monthly
 ),
 
 computed as (
-    select * from monthly
-    union all
-    select * from yearly
+    select
+        {{ d_cols }},
+        d.date,
+        d.is_monthly,
+        i.ip_count,
+        d.download_count,
+        d.source_file_id
+    from period_downloads as d
+    inner join period_ips as i
+        on {% for col in grain %}i.{{ col }} = d.{{ col }} and {% endfor -%}
+           i.date = d.date and i.is_monthly = d.is_monthly
 ),
 
 computed_years as (

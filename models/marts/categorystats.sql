@@ -6,7 +6,11 @@
     unique_key=['category', 'date', 'is_monthly'],
 ) }}
 
-with {{ period_rollup(['category'], ref('stg_legacy_categorystats')) }}
+with {{ period_rollup(
+    ['category'],
+    ips=ref('int_category_period_ips'),
+    legacy=ref('stg_legacy_categorystats')
+) }}
 
 select
     category,

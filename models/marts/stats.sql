@@ -7,7 +7,11 @@
     indexes=[{'columns': ['package', 'date']}],
 ) }}
 
-with {{ period_rollup(['category', 'package'], ref('stg_legacy_stats')) }}
+with {{ period_rollup(
+    ['category', 'package'],
+    ips=ref('int_package_period_ips'),
+    legacy=ref('stg_legacy_stats')
+) }}
 
 select
     category,

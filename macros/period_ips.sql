@@ -1,0 +1,55 @@
+{#-
+  The CTE chain shared by `int_package_period_ips` and `int_category_period_ips`: the
+  distinct (grain, period, ip_hash) triples of the downloads, monthly (date = first of the
+  month) and yearly (date = 31 December), ending in a CTE named `unseen_period_ips`.
+
+  Why: a period's ip_count is a distinct count, and recomputing it with count(distinct)
+  means re-reading every download of the touched month and year on every run (a whole
+  year's by December). Kept as a table that only ever gains rows, the new downloads add
+  the triples not stored yet, and a period's ip_count is a plain count of its triples.
+
+  Incremental: downloads of the log files loaded since the previous run (file_id is the
+  watermark), minus the triples already stored, are appended; the result equals a full
+  rebuild. A run whose new downloads bring no unseen triple leaves the watermark where it
+  was, so the next run looks at those downloads again and again finds nothing to add.
+-#}
+{% macro period_ips(grain) -%}
+{%- set cols = grain | join(', ') -%}
+new_downloads as (
+    select
+        {{ cols }},
+        ip_hash,
+        file_id,
+        {{ month_start('request_date') }} as month_date,
+        {{ year_end('request_date') }} as year_date
+    from {{ ref('downloads') }}
+    where {{ new_rows_filter('file_id', 'file_id') }}
+),
+
+new_period_ips as (
+    select {{ cols }}, month_date as date, true as is_monthly, ip_hash, max(file_id) as file_id
+    from new_downloads
+    group by {{ cols }}, month_date, ip_hash
+    union all
+    select {{ cols }}, year_date as date, false as is_monthly, ip_hash, max(file_id) as file_id
+    from new_downloads
+    group by {{ cols }}, year_date, ip_hash
+),
+
+unseen_period_ips as (
+    select n.*
+    from new_period_ips as n
+    {%- if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as s
+        where s.date = n.date
+          and s.is_monthly = n.is_monthly
+          and s.ip_hash = n.ip_hash
+          {%- for col in grain %}
+          and s.{{ col }} = n.{{ col }}
+          {%- endfor %}
+    )
+    {%- endif %}
+)
+{%- endmacro %}

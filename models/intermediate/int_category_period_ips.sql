@@ -1,0 +1,18 @@
+-- The distinct (category, period, IP hash) triples of the downloads, monthly and yearly:
+-- a category's ip_count in `categorystats` (an IP that fetched two of its packages counts
+-- once). Incremental like int_package_period_ips (macros/period_ips.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['date', 'is_monthly']}],
+) }}
+
+with {{ period_ips(['category']) }}
+
+select
+    category,
+    date,
+    is_monthly,
+    ip_hash,
+    file_id
+from unseen_period_ips
