@@ -8,10 +8,13 @@
   year's by December). Kept as a table that only ever gains rows, the new downloads add
   the triples not stored yet, and a period's ip_count is a plain count of its triples.
 
-  Incremental: downloads of the log files loaded since the previous run (file_id is the
-  watermark), minus the triples already stored, are appended; the result equals a full
-  rebuild. A run whose new downloads bring no unseen triple leaves the watermark where it
-  was, so the next run looks at those downloads again and again finds nothing to add.
+  Incremental: downloads of the log files loaded since the previous run, minus the triples
+  already stored, are appended; the result equals a full rebuild. Every row a run appends
+  carries the same batch_file_id, the newest log file id among that run's downloads: it is
+  the watermark, and it tells the rows of the newest run apart for the uniqueness test
+  (tests/dbt/generic/unique_in_newest_batch.sql). A run whose new downloads bring no unseen
+  triple leaves the watermark where it was, so the next run looks at those downloads again
+  and again finds nothing to add.
 -#}
 {% macro period_ips(grain) -%}
 {%- set cols = grain | join(', ') -%}
@@ -23,22 +26,26 @@ new_downloads as (
         {{ month_start('request_date') }} as month_date,
         {{ year_end('request_date') }} as year_date
     from {{ ref('downloads') }}
-    where {{ new_rows_filter('file_id', 'file_id') }}
+    where {{ new_rows_filter('file_id', 'batch_file_id') }}
+),
+
+batch as (
+    select max(file_id) as batch_file_id
+    from new_downloads
 ),
 
 new_period_ips as (
-    select {{ cols }}, month_date as date, true as is_monthly, ip_hash, max(file_id) as file_id
+    select distinct {{ cols }}, month_date as date, true as is_monthly, ip_hash
     from new_downloads
-    group by {{ cols }}, month_date, ip_hash
     union all
-    select {{ cols }}, year_date as date, false as is_monthly, ip_hash, max(file_id) as file_id
+    select distinct {{ cols }}, year_date as date, false as is_monthly, ip_hash
     from new_downloads
-    group by {{ cols }}, year_date, ip_hash
 ),
 
 unseen_period_ips as (
-    select n.*
+    select n.*, b.batch_file_id
     from new_period_ips as n
+    cross join batch as b
     {%- if is_incremental() %}
     where not exists (
         select 1

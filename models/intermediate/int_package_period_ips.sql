@@ -16,5 +16,5 @@ select
     date,
     is_monthly,
     ip_hash,
-    file_id
+    batch_file_id
 from unseen_period_ips

@@ -132,6 +132,11 @@ MART_QUERIES = {
     "downloads": "select category, package, request_date, count(*), count(distinct ip_hash) "
     "from downloads group by 1, 2, 3 order by 1, 2, 3",
     "unknown_packages": "select * from unknown_packages order by 1, 2",
+    # the distinct-IP triples the rollups count: appended run by run, never twice
+    "int_package_period_ips": "select category, package, date, is_monthly, ip_hash "
+    "from int_package_period_ips order by 1, 2, 3, 4, 5",
+    "int_category_period_ips": "select category, date, is_monthly, ip_hash "
+    "from int_category_period_ips order by 1, 2, 3, 4",
     "webstats_info": "select valid_thru, as_of_date from webstats_info",
 }
 

@@ -13,8 +13,10 @@ import datetime as dt
 
 import pytest
 from logbuilder import MANIFEST, Req, cloudfront_text, write_log
-from warehouse_sql import query
+from warehouse_sql import execute, query
 from wstest import LEGACY_VARS, build_warehouse
+
+from webstats.dbt import build
 
 SRC = "/packages/3.18/bioc/src/contrib/"
 
@@ -130,8 +132,6 @@ def test_full_refresh_keeps_the_download_record(tmp_path):
     import duckdb
     from wstest import make_settings
 
-    from webstats.dbt import build
-
     write_log(tmp_path / "logs" / "E1.2024-02-20-13.r.gz", cloudfront_text(reqs()))
     settings, _ = build_warehouse(
         make_settings("duckdb", tmp_path), [tmp_path / "logs"], MANIFEST, LEGACY_VARS
@@ -146,3 +146,41 @@ def test_full_refresh_keeps_the_download_record(tmp_path):
 
     assert query(settings, "select count(*) from downloads") == [(20,)]  # 18 ACME + 2
     assert query(settings, sql) == before
+
+
+def test_ip_triples_grow_by_unseen_ones_and_a_stored_twice_triple_fails(target_settings, tmp_path):
+    """A later day adds only the (period, IP) triples not stored yet; a duplicate is caught.
+
+    ip1 and ip2 fetch ACME on 2024-01-10; on 2024-01-11 ip1 comes back and ip3 is new.
+    """
+    from webstats.dbt import DbtError, run_dbt
+    from webstats.loader import load_paths
+
+    def acme(when: str, *ips: str) -> list[Req]:
+        return [Req(SRC + "ACME_1.0.tar.gz", ip=ip, when=when) for ip in ips]
+
+    day1 = acme("2024-01-10 08:00:00", "ip1", "ip2")
+    day2 = acme("2024-01-11 08:00:00", "ip1", "ip3")
+    write_log(tmp_path / "d1" / "E1.2024-01-10-08.a.gz", cloudfront_text(day1))
+    write_log(tmp_path / "d2" / "E1.2024-01-11-08.b.gz", cloudfront_text(day2))
+    settings, _ = build_warehouse(target_settings, [tmp_path / "d1"], MANIFEST, LEGACY_VARS)
+    assert load_paths(settings, [tmp_path / "d2"], progress=False).ok
+    build(settings, dbt_vars=LEGACY_VARS)
+
+    per_batch = (
+        "select batch_file_id, is_monthly, count(*) from int_package_period_ips "
+        "group by 1, 2 order by 1, 2"
+    )
+    assert query(settings, per_batch) == [(1, False, 2), (1, True, 2), (2, False, 1), (2, True, 1)]
+    assert query(
+        settings, "select is_monthly, ip_count, download_count from stats order by 1"
+    ) == [(False, 3, 4), (True, 3, 4)]
+
+    # a run that appended a triple already stored would count its IP twice
+    execute(
+        settings,
+        "insert into int_package_period_ips select category, package, date, is_monthly, "
+        "ip_hash, 2 from int_package_period_ips where batch_file_id = 1 and is_monthly",
+    )
+    with pytest.raises(DbtError, match="unique_in_newest_batch"):
+        run_dbt(settings, ["test", "--select", "int_package_period_ips"], LEGACY_VARS)

@@ -19,3 +19,20 @@ def query(settings: Settings, sql: str, params: tuple = ()) -> list[tuple]:
 
     with psycopg.connect(options=f"-csearch_path={settings.pg_schema}") as conn:
         return conn.execute(sql, params).fetchall()
+
+
+def execute(settings: Settings, sql: str) -> None:
+    """Run one writing statement on the settings' warehouse (tests that damage a table)."""
+    if settings.target == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(settings.duckdb_path))
+        try:
+            con.execute(sql)
+        finally:
+            con.close()
+        return
+    import psycopg
+
+    with psycopg.connect(options=f"-csearch_path={settings.pg_schema}") as conn:
+        conn.execute(sql)
