@@ -176,11 +176,15 @@ def test_ip_triples_grow_by_unseen_ones_and_a_stored_twice_triple_fails(target_s
         settings, "select is_monthly, ip_count, download_count from stats order by 1"
     ) == [(False, 3, 4), (True, 3, 4)]
 
-    # a run that appended a triple already stored would count its IP twice
-    execute(
-        settings,
+    # a run that appended a triple twice, or one already stored, would count its IP twice
+    run_tests = ["test", "--select", "int_package_period_ips"]
+    copy_rows = (
         "insert into int_package_period_ips select category, package, date, is_monthly, "
-        "ip_hash, 2 from int_package_period_ips where batch_file_id = 1 and is_monthly",
+        "ip_hash, {batch} from int_package_period_ips where batch_file_id = {of_batch}"
     )
+    execute(settings, copy_rows.format(batch=2, of_batch=2))  # twice within the newest run
     with pytest.raises(DbtError, match="unique_in_newest_batch"):
-        run_dbt(settings, ["test", "--select", "int_package_period_ips"], LEGACY_VARS)
+        run_dbt(settings, run_tests, LEGACY_VARS)
+    execute(settings, copy_rows.format(batch=3, of_batch=1))  # a new run repeating old rows
+    with pytest.raises(DbtError, match="unique_in_newest_batch"):
+        run_dbt(settings, run_tests, LEGACY_VARS)

@@ -1,25 +1,45 @@
 {#-
   For append-only models whose every run stamps its rows with one batch id: no row of the
-  newest batch shares `columns` with another row, old or new. Checked after each run, this
-  keeps the whole table unique by induction (a full build is one batch, so it checks every
-  row), while a nightly run only looks at the keys it appended instead of grouping the
-  whole table.
+  newest batch shares `columns` with another row of that batch or of an older one. Checked
+  after each run, this keeps the whole table unique by induction (a full build is one
+  batch, so it groups every row, like unique_combination), while a nightly run groups only
+  the keys it appended and joins them against the older rows.
 -#}
 {% test unique_in_newest_batch(model, columns, batch_column) %}
 {%- set cols = columns | join(', ') -%}
-with newest_keys as (
+with newest_batch as (
+    select max({{ batch_column }}) as batch_id
+    from {{ model }}
+),
+
+newest_rows as (
     select {{ cols }}
     from {{ model }}
-    where {{ batch_column }} = (select max({{ batch_column }}) from {{ model }})
+    where {{ batch_column }} = (select batch_id from newest_batch)
+),
+
+older_rows as (
+    select {{ cols }}
+    from {{ model }}
+    where {{ batch_column }} < (select batch_id from newest_batch)
+),
+
+repeated_within_batch as (
+    select {{ cols }}, count(*) as n
+    from newest_rows
+    group by {{ cols }}
+    having count(*) > 1
+),
+
+repeating_older_rows as (
+    select {% for col in columns %}n.{{ col }}, {% endfor %}2 as n
+    from newest_rows as n
+    inner join older_rows as o
+        on {% for col in columns %}o.{{ col }} = n.{{ col }}{% if not loop.last %}
+       and {% endif %}{% endfor %}
 )
 
-select {{ cols }}, count(*) as n
-from {{ model }} as t
-where exists (
-    select 1
-    from newest_keys as k
-    where {% for col in columns %}k.{{ col }} = t.{{ col }}{% if not loop.last %} and {% endif %}{% endfor %}
-)
-group by {{ cols }}
-having count(*) > 1
+select * from repeated_within_batch
+union all
+select * from repeating_older_rows
 {% endtest %}
