@@ -9,7 +9,8 @@ directory between runs), then measures, each step in its own process:
   load-duckdb   `load_paths` into a fresh DuckDB file
   load-postgres `load_paths` into a fresh Postgres schema (dropped afterwards)
   build-duckdb  full `dbt build` (seeds, models, tests) on the loaded DuckDB file
-  build-postgres (with --pg-build) the same on the Postgres schema
+  build-postgres (with --pg-build) the same on the Postgres schema, then the extra day
+                loaded into it and an incremental build
   incr-load / incr-build  load one more day's files, then `dbt build` (incremental)
 
 Peak memory is the high-water mark of the summed RSS of the step's process tree (the step
@@ -286,7 +287,7 @@ def bench(args: argparse.Namespace) -> None:
         if not args.no_build:
             duckdb_builds(dbs[0], extra, extra_info, rows)
         if not args.no_postgres:
-            pg_rows(args, logs, n, fresh_db, rows)
+            pg_rows(args, logs, n, fresh_db, rows, extra, extra_info)
     print()
     print_table(rows, rows[0][1], rows[1][1])
 
@@ -304,7 +305,7 @@ def duckdb_builds(db: Path, extra: Path, extra_info: dict, rows: list) -> None:
     report(rows[-1])
 
 
-def pg_rows(args, logs: Path, n: int, fresh_db, rows: list) -> None:
+def pg_rows(args, logs: Path, n: int, fresh_db, rows: list, extra: Path, extra_info: dict) -> None:
     runs = []
     keep = None
     for k in range(args.repeat):
@@ -322,6 +323,12 @@ def pg_rows(args, logs: Path, n: int, fresh_db, rows: list) -> None:
         try:
             m = measure("build", target="postgres", db=fresh_db(), schema=keep)
             rows.append(("dbt build (full) Postgres", m, None))
+            report(rows[-1])
+            m1 = measure("load", target="postgres", logs=extra, db=fresh_db(), schema=keep)
+            rows.append(("one-day incremental: load Postgres", m1, extra_info["lines"]))
+            report(rows[-1])
+            m2 = measure("build", target="postgres", db=fresh_db(), schema=keep)
+            rows.append(("one-day incremental: dbt build Postgres", m2, None))
             report(rows[-1])
         finally:
             pg_schema_drop(keep)
