@@ -285,23 +285,28 @@ def bench(args: argparse.Namespace) -> None:
         rows.append(("load -> DuckDB", median_of(load_runs), n))
         report(rows[-1])
         if not args.no_build:
-            duckdb_builds(dbs[0], extra, extra_info, rows)
+            build_rows("duckdb", dbs[0], extra, extra_info, rows)
         if not args.no_postgres:
             pg_rows(args, logs, n, fresh_db, rows, extra, extra_info)
     print()
     print_table(rows, rows[0][1], rows[1][1])
 
 
-def duckdb_builds(db: Path, extra: Path, extra_info: dict, rows: list) -> None:
-    """Full build on the loaded file, then one more day: load + incremental build."""
-    m = measure("build", target="duckdb", db=db)
-    rows.append(("dbt build (full) DuckDB", m, None))
+def build_rows(target: str, db: Path, extra: Path, extra_info: dict, rows: list, **kw: str) -> None:
+    """Full build on the loaded warehouse, then one more day: load + incremental build.
+
+    The warehouse is the DuckDB file `db`, or for Postgres the schema in `kw` (the file is
+    then unused).
+    """
+    name = {"duckdb": "DuckDB", "postgres": "Postgres"}[target]
+    m = measure("build", target=target, db=db, **kw)
+    rows.append((f"dbt build (full) {name}", m, None))
     report(rows[-1])
-    m1 = measure("load", target="duckdb", logs=extra, db=db)
-    rows.append(("one-day incremental: load DuckDB", m1, extra_info["lines"]))
+    m1 = measure("load", target=target, logs=extra, db=db, **kw)
+    rows.append((f"one-day incremental: load {name}", m1, extra_info["lines"]))
     report(rows[-1])
-    m2 = measure("build", target="duckdb", db=db)
-    rows.append(("one-day incremental: dbt build DuckDB", m2, None))
+    m2 = measure("build", target=target, db=db, **kw)
+    rows.append((f"one-day incremental: dbt build {name}", m2, None))
     report(rows[-1])
 
 
@@ -321,15 +326,7 @@ def pg_rows(args, logs: Path, n: int, fresh_db, rows: list, extra: Path, extra_i
     report(rows[-1])
     if keep:
         try:
-            m = measure("build", target="postgres", db=fresh_db(), schema=keep)
-            rows.append(("dbt build (full) Postgres", m, None))
-            report(rows[-1])
-            m1 = measure("load", target="postgres", logs=extra, db=fresh_db(), schema=keep)
-            rows.append(("one-day incremental: load Postgres", m1, extra_info["lines"]))
-            report(rows[-1])
-            m2 = measure("build", target="postgres", db=fresh_db(), schema=keep)
-            rows.append(("one-day incremental: dbt build Postgres", m2, None))
-            report(rows[-1])
+            build_rows("postgres", fresh_db(), extra, extra_info, rows, schema=keep)
         finally:
             pg_schema_drop(keep)
 
