@@ -19,7 +19,8 @@ from pathlib import Path
 
 from .config import Settings
 
-DBT_MAIN = "from dbt.cli.main import cli; cli()"
+#: the dbt subprocess: dbt's command line, ended without Python's teardown (webstats/dbt_child.py)
+DBT_MAIN = "from webstats.dbt_child import main; main()"
 
 
 class DbtError(RuntimeError):

@@ -22,6 +22,7 @@ from opshelp import (
     start_cli,
 )
 
+from webstats.dbt import DBT_MAIN
 from webstats.locking import BUSY_EXIT, lock_path
 from webstats.staging import next_path, staging_schemas
 
@@ -59,7 +60,7 @@ def _dbt_child(proc) -> psutil.Process | None:
         kids = psutil.Process(proc.pid).children(recursive=True)
     except psutil.NoSuchProcess:
         return None
-    return next((k for k in kids if "dbt.cli.main" in " ".join(k.cmdline())), None)
+    return next((k for k in kids if DBT_MAIN in k.cmdline()), None)
 
 
 def _wait_for_build(proc, settings) -> None:
