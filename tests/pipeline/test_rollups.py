@@ -188,3 +188,18 @@ def test_ip_triples_grow_by_unseen_ones_and_a_stored_twice_triple_fails(target_s
     execute(settings, copy_rows.format(batch=3, of_batch=1))  # a new run repeating old rows
     with pytest.raises(DbtError, match="unique_in_newest_batch"):
         run_dbt(settings, run_tests, LEGACY_VARS)
+
+
+def test_a_null_in_a_mart_column_fails_its_not_null_columns_test(target_settings, tmp_path):
+    """The one null check per model fails with one result row per column holding nulls."""
+    from webstats.dbt import DbtError, run_dbt
+
+    write_log(tmp_path / "logs" / "E1.2024-02-20-13.r.gz", cloudfront_text(reqs()))
+    settings, _ = build_warehouse(target_settings, [tmp_path / "logs"], MANIFEST, LEGACY_VARS)
+    run_tests = ["test", "--select", "stats,test_name:not_null_columns"]
+    run_dbt(settings, run_tests, LEGACY_VARS)  # passes on the built warehouse
+
+    execute(settings, "update stats set download_count = null where package = 'a4Base'")
+    with pytest.raises(DbtError, match="not_null_columns_stats") as failure:
+        run_dbt(settings, run_tests, LEGACY_VARS)
+    assert "Got 1 result" in str(failure.value)
