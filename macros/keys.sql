@@ -20,3 +20,21 @@
   1 = 1
   {%- endif -%}
 {%- endmacro %}
+
+{% macro stored_rows(columns, shaped_like, where='1 = 1') -%}
+  {#- The rows an incremental run adds to: `columns` of this model's table in an incremental
+      run; in a full build there are none (an empty relation shaped like the CTE
+      `shaped_like`, whose columns are `columns` in the same order). -#}
+  {%- if is_incremental() -%}
+  select {{ columns | join(', ') }} from {{ this }} where {{ where }}
+  {%- else -%}
+  select * from {{ shaped_like }} where 1 = 0
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro warehouse_indexes(indexes) -%}
+  {#- A model's secondary indexes, where the warehouse uses them: PostgreSQL's planner serves
+      the site's lookups from them, while DuckDB's zone maps already do (same lookup times
+      without them) and its ART indexes only cost time on every append of a nightly run. -#}
+  {{ return(indexes if target.type == 'postgres' else []) }}
+{%- endmacro %}

@@ -5,77 +5,87 @@
   counted from `ips`, the model that keeps the grain's distinct (period, IP) triples
   (macros/period_ips.sql), so no run needs count(distinct) over a whole month or year.
 
-  Incremental: only the months and years touched by downloads from log files loaded since
-  the previous run are recomputed (source_file_id is the watermark), which gives the same
-  rows as a full rebuild. Years before the logs come from `legacy`, the imported legacy
-  statistics; a year with any computed data is computed (macros/legacy.sql).
+  Incremental: both sources only ever gain rows, so a period's counts are its stored counts
+  plus what the rows added since the previous run bring: the downloads of log files past
+  the watermark (source_file_id) and the triples of batches past the triple watermark
+  (ips_batch_file_id). The two watermarks are kept apart so that a run in which the triple
+  model lagged (skipped, failed, not selected) picks its triples up later instead of losing
+  them. Only the periods those rows touch are rewritten; the result equals a full build.
+  Years before the logs come from `legacy`, the imported legacy statistics; a year with
+  any computed data is computed (macros/legacy.sql).
 -#}
 {% macro period_rollup(grain, ips, legacy) -%}
 {%- set cols = grain | join(', ') -%}
-{%- set d_cols = 'd.' ~ (grain | join(', d.')) -%}
+{%- set a_cols = 'a.' ~ (grain | join(', a.')) -%}
 {%- set l_cols = 'l.' ~ (grain | join(', l.')) -%}
-downloads as (
-    select * from {{ ref('downloads') }}
-),
-
 new_downloads as (
-    select * from downloads
-    where {{ new_rows_filter('file_id') }}
-),
-
-touched_periods as (
-    select {{ month_start('request_date') }} as date, true as is_monthly
-    from new_downloads
-    union
-    select {{ year_end('request_date') }} as date, false as is_monthly
-    from new_downloads
-),
-
-dated_downloads as (
     select
         {{ cols }},
         file_id,
         {{ month_start('request_date') }} as month_date,
         {{ year_end('request_date') }} as year_date
-    from downloads
+    from {{ ref('downloads') }}
+    where {{ new_rows_filter('file_id') }}
 ),
 
-period_downloads as (
-    select {{ d_cols }}, t.date, t.is_monthly, count(*) as download_count,
-        max(d.file_id) as source_file_id
-    from dated_downloads as d
-    inner join touched_periods as t
-        on t.date = d.month_date and t.is_monthly
-    group by {{ d_cols }}, t.date, t.is_monthly
+new_period_ips as (
+    select {{ cols }}, date, is_monthly, batch_file_id
+    from {{ ips }}
+    where {{ new_rows_filter('batch_file_id', 'ips_batch_file_id') }}
+),
+
+additions as (
+    select {{ cols }}, month_date as date, true as is_monthly,
+        count(*) as download_count, 0 as ip_count,
+        max(file_id) as source_file_id, 0 as ips_batch_file_id
+    from new_downloads
+    group by {{ cols }}, month_date
     union all
-    select {{ d_cols }}, t.date, t.is_monthly, count(*) as download_count,
-        max(d.file_id) as source_file_id
-    from dated_downloads as d
-    inner join touched_periods as t
-        on t.date = d.year_date and not t.is_monthly
-    group by {{ d_cols }}, t.date, t.is_monthly
+    select {{ cols }}, year_date as date, false as is_monthly,
+        count(*) as download_count, 0 as ip_count,
+        max(file_id) as source_file_id, 0 as ips_batch_file_id
+    from new_downloads
+    group by {{ cols }}, year_date
+    union all
+    select {{ cols }}, date, is_monthly,
+        0 as download_count, count(*) as ip_count,
+        0 as source_file_id, max(batch_file_id) as ips_batch_file_id
+    from new_period_ips
+    group by {{ cols }}, date, is_monthly
 ),
 
-period_ips as (
-    select {{ d_cols }}, d.date, d.is_monthly, count(*) as ip_count
-    from {{ ips }} as d
-    inner join touched_periods as t
-        on t.date = d.date and t.is_monthly = d.is_monthly
-    group by {{ d_cols }}, d.date, d.is_monthly
+added as (
+    select {{ cols }}, date, is_monthly,
+        sum(download_count) as download_count,
+        sum(ip_count) as ip_count,
+        max(source_file_id) as source_file_id,
+        max(ips_batch_file_id) as ips_batch_file_id
+    from additions
+    group by {{ cols }}, date, is_monthly
+),
+
+stored as (
+    -- the computed rows the additions add to (imported rows never: macros/legacy.sql)
+    {{ stored_rows(
+        grain + ['date', 'is_monthly', 'download_count', 'ip_count', 'source_file_id', 'ips_batch_file_id'],
+        shaped_like='added',
+        where='source_file_id > 0'
+    ) }}
 ),
 
 computed as (
     select
-        {{ d_cols }},
-        d.date,
-        d.is_monthly,
-        i.ip_count,
-        d.download_count,
-        d.source_file_id
-    from period_downloads as d
-    inner join period_ips as i
-        on {% for col in grain %}i.{{ col }} = d.{{ col }} and {% endfor -%}
-           i.date = d.date and i.is_monthly = d.is_monthly
+        {{ a_cols }},
+        a.date,
+        a.is_monthly,
+        a.ip_count + coalesce(s.ip_count, 0) as ip_count,
+        a.download_count + coalesce(s.download_count, 0) as download_count,
+        greatest(a.source_file_id, coalesce(s.source_file_id, 0)) as source_file_id,
+        greatest(a.ips_batch_file_id, coalesce(s.ips_batch_file_id, 0)) as ips_batch_file_id
+    from added as a
+    left join stored as s
+        on {% for col in grain %}s.{{ col }} = a.{{ col }} and {% endfor -%}
+           s.date = a.date and s.is_monthly = a.is_monthly
 ),
 
 computed_years as (
@@ -91,7 +101,8 @@ imported as (
         l.is_monthly,
         l.ip_count,
         l.download_count,
-        -l.import_id as source_file_id
+        -l.import_id as source_file_id,
+        0 as ips_batch_file_id
     from {{ legacy }} as l
     where {{ legacy_import_filter('l.import_id') }}
       and extract(year from l.date) not in (select yr from computed_years)

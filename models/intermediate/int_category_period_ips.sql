@@ -4,7 +4,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    indexes=[{'columns': ['date', 'is_monthly']}],
+    indexes=warehouse_indexes([{'columns': ['batch_file_id']}]),
 ) }}
 
 with {{ period_ips(['category']) }}

@@ -18,5 +18,6 @@ select
     is_monthly,
     cast(ip_count as integer) as ip_count,
     cast(download_count as integer) as download_count,
-    source_file_id
+    source_file_id,
+    ips_batch_file_id
 from periods

@@ -7,7 +7,7 @@
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=(none if var('rebuild_downloads', false) else false),
-    indexes=[{'columns': ['request_at']}, {'columns': ['file_id']}],
+    indexes=warehouse_indexes([{'columns': ['request_at']}, {'columns': ['file_id']}]),
 ) }}
 
 with package_requests as (

@@ -1,38 +1,58 @@
--- Downloads per UTC hour and dimension, for the JSON API. Incremental like stats: the days
--- touched by newly loaded log files are recomputed whole.
+-- Downloads per UTC hour and dimension, for the JSON API. Incremental: `downloads` only
+-- gains rows, so an hour's count is its stored count plus the downloads of the log files
+-- loaded since the previous run (source_file_id is the watermark); only the hours those
+-- downloads touch are rewritten, and the result equals a full build.
 {{ config(
     materialized='incremental',
     unique_key=['hour_at', 'category', 'package', 'bioc_version', 'download_type'],
-    indexes=[{'columns': ['package', 'hour_at']}, {'columns': ['hour_at']}],
+    indexes=warehouse_indexes([{'columns': ['package', 'hour_at']}, {'columns': ['hour_at']}]),
 ) }}
 
-with downloads as (
+with new_downloads as (
     select * from {{ ref('downloads') }}
+    where {{ new_rows_filter('file_id') }}
 ),
 
-touched_days as (
-    select distinct request_date
-    from downloads
-    where {{ new_rows_filter('file_id') }}
+added as (
+    select
+        cast({{ dbt.date_trunc('hour', 'request_at') }} as timestamp) as hour_at,
+        category,
+        package,
+        bioc_version,
+        download_type,
+        count(*) as downloads,
+        max(file_id) as source_file_id
+    from new_downloads
+    group by 1, 2, 3, 4, 5
+),
+
+stored as (
+    {{ stored_rows(
+        ['hour_at', 'category', 'package', 'bioc_version', 'download_type', 'downloads', 'source_file_id'],
+        shaped_like='added'
+    ) }}
 ),
 
 hourly as (
     select
-        {{ dbt.date_trunc('hour', 'd.request_at') }} as hour_at,
-        d.category,
-        d.package,
-        d.bioc_version,
-        d.download_type,
-        count(*) as downloads,
-        max(d.file_id) as source_file_id
-    from downloads as d
-    inner join touched_days as t
-        on t.request_date = d.request_date
-    group by 1, 2, 3, 4, 5
+        a.hour_at,
+        a.category,
+        a.package,
+        a.bioc_version,
+        a.download_type,
+        a.downloads + coalesce(s.downloads, 0) as downloads,
+        greatest(a.source_file_id, coalesce(s.source_file_id, 0)) as source_file_id
+    from added as a
+    left join stored as s
+        on s.hour_at = a.hour_at
+       and s.category = a.category
+       and s.package = a.package
+       and s.bioc_version = a.bioc_version
+       and s.download_type = a.download_type
 )
 
 select
-    cast(hour_at as timestamp) as hour_at,
+    hour_at,
     category,
     package,
     bioc_version,

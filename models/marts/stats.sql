@@ -4,7 +4,7 @@
     materialized='incremental',
     post_hook="{{ delete_shadowed_legacy_rows() }}",
     unique_key=['category', 'package', 'date', 'is_monthly'],
-    indexes=[{'columns': ['package', 'date']}],
+    indexes=warehouse_indexes([{'columns': ['package', 'date']}]),
 ) }}
 
 with {{ period_rollup(
@@ -20,5 +20,6 @@ select
     is_monthly,
     cast(ip_count as integer) as ip_count,
     cast(download_count as integer) as download_count,
-    source_file_id
+    source_file_id,
+    ips_batch_file_id
 from periods

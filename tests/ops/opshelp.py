@@ -113,8 +113,12 @@ def query(settings: Settings, sql: str) -> list[tuple]:
     return [tuple(_norm(v) for v in r) for r in rows]
 
 
+#: load-order bookkeeping (which load and which triple batch delivered a row), not data
+WATERMARK_COLUMNS = ("source_file_id", "ips_batch_file_id", "file_id")
+
+
 def marts(settings: Settings, with_stamp: bool = False) -> dict[str, list[tuple]]:
-    """Every served mart's rows, sorted; file ids left out (they follow the load order)."""
+    """Every served mart's rows, sorted; watermark columns left out (they follow the load order)."""
     out = {}
     for table in MARTS:
         cols = [
@@ -124,7 +128,7 @@ def marts(settings: Settings, with_stamp: bool = False) -> dict[str, list[tuple]
                 "select column_name from information_schema.columns where table_name = "
                 f"'{table}' and table_schema = '{_schema(settings)}' order by ordinal_position",
             )
-            if r[0] not in ("source_file_id", "file_id")  # load-order bookkeeping
+            if r[0] not in WATERMARK_COLUMNS
         ]
         out[table] = sorted(query(settings, f"select {', '.join(cols)} from {table}"), key=repr)
     stamp = ", built_at" if with_stamp else ""

@@ -89,7 +89,9 @@ def test_compiled_model_parses_as_athena_sql(compiled, model):
 def test_only_the_incremental_rendering_reads_the_watermark(compiled):
     stats = compiled["models"]["stats"]
     incremental = compiled["mode"] == "incremental"
-    assert ("max(source_file_id)" in stats) == incremental
+    # both watermarks: downloads past the newest counted file, triples past the newest batch
+    assert ("coalesce(max(source_file_id), 0) from" in stats) == incremental
+    assert ("coalesce(max(ips_batch_file_id), 0) from" in stats) == incremental
     assert ('from "awsdatacatalog"."webstats"."stats"' in stats) == incremental
 
 
