@@ -38,3 +38,24 @@
       without them) and its ART indexes only cost time on every append of a nightly run. -#}
   {{ return(indexes if target.type == 'postgres' else []) }}
 {%- endmacro %}
+
+{% macro rows_since_last_build(file_id_column) -%}
+  {#- The rows a check of an append-only table looks at. Every row of such a table is
+      checked by the build that appends it, and only a build whose checks all passed gets
+      to write webstats_info (it is built last), whose checked_thru_file_id then marks
+      those rows as checked. So inside an incremental `dbt build` the checks look only past
+      that mark, which keeps a nightly run's cost proportional to the new logs instead of
+      to all the years before; rows appended by a build that failed stay past the mark and
+      are checked again. `dbt test`, a full refresh and a build without the mark yet (a
+      new warehouse, or one built before the mark existed) check every row. -#}
+  {%- set scoped = execute and flags.WHICH == 'build' and not flags.FULL_REFRESH -%}
+  {%- set info = adapter.get_relation(database=target.database, schema=target.schema,
+                                      identifier='webstats_info') if scoped else none -%}
+  {%- if info is not none and 'checked_thru_file_id' in
+        (adapter.get_columns_in_relation(info) | map(attribute='name') | map('lower') | list) -%}
+  ({{ file_id_column }} > (select coalesce(max(checked_thru_file_id), 0) from {{ info }})
+   or {{ file_id_column }} is null)
+  {%- else -%}
+  1 = 1
+  {%- endif -%}
+{%- endmacro %}

@@ -42,6 +42,17 @@ new_period_ips as (
     from new_downloads
 ),
 
+{%- if is_incremental() %}
+
+stored_period_ips as (
+    -- only stored triples of periods the new ones can fall in (a yearly date is never
+    -- before its months): the table grows month by month, and its older row groups are
+    -- skipped unread
+    select * from {{ this }}
+    where date >= (select min(month_date) from new_downloads)
+),
+{%- endif %}
+
 unseen_period_ips as (
     select n.*, b.batch_file_id
     from new_period_ips as n
@@ -49,7 +60,7 @@ unseen_period_ips as (
     {%- if is_incremental() %}
     where not exists (
         select 1
-        from {{ this }} as s
+        from stored_period_ips as s
         where s.date = n.date
           and s.is_monthly = n.is_monthly
           and s.ip_hash = n.ip_hash

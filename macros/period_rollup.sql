@@ -69,7 +69,7 @@ stored as (
     {{ stored_rows(
         grain + ['date', 'is_monthly', 'download_count', 'ip_count', 'source_file_id', 'ips_batch_file_id'],
         shaped_like='added',
-        where='source_file_id > 0'
+        where='source_file_id > 0 and date >= (select min(date) from added)'
     ) }}
 ),
 

@@ -29,7 +29,8 @@ added as (
 stored as (
     {{ stored_rows(
         ['hour_at', 'category', 'package', 'bioc_version', 'download_type', 'downloads', 'source_file_id'],
-        shaped_like='added'
+        shaped_like='added',
+        where='hour_at >= (select min(hour_at) from added)'
     ) }}
 ),
 

@@ -1,5 +1,7 @@
 -- One row describing the build: the days it covers and when it finished (the renderer
--- shows built_at as the generation time and keys its caches on it).
+-- shows built_at as the generation time and keys its caches on it). Built last, after
+-- every check passed: checked_thru_file_id tells the next build's checks of append-only
+-- tables where to start (macros/keys.sql, rows_since_last_build).
 -- depends_on: {{ ref('stats') }}
 -- depends_on: {{ ref('categorystats') }}
 -- depends_on: {{ ref('package_scores') }}
@@ -13,5 +15,6 @@ select
     as_of_date,
     {{ utc_now() }} as built_at,
     cast('{{ var("bioc_release") }}' as varchar(16)) as bioc_release,
-    cast('{{ var("bioc_devel") }}' as varchar(16)) as bioc_devel
+    cast('{{ var("bioc_devel") }}' as varchar(16)) as bioc_devel,
+    last_file_id as checked_thru_file_id
 from build_dates

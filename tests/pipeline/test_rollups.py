@@ -203,3 +203,42 @@ def test_a_null_in_a_mart_column_fails_its_not_null_columns_test(target_settings
     with pytest.raises(DbtError, match="not_null_columns_stats") as failure:
         run_dbt(settings, run_tests, LEGACY_VARS)
     assert "Got 1 result" in str(failure.value)
+
+
+def test_a_nightly_build_checks_the_rows_since_the_last_complete_build(target_settings, tmp_path):
+    """Checks of append-only tables start past webstats_info.checked_thru_file_id in a build.
+
+    Old rows are left to `dbt test`; rows of a build that failed its checks stay past the
+    mark and are checked again by the next build.
+    """
+    from webstats.dbt import DbtError, run_dbt
+    from webstats.loader import load_paths
+
+    day1 = [Req(SRC + "ACME_1.0.tar.gz", ip="ip1", when="2024-01-10 08:00:00")]
+    day2 = [Req(SRC + "ACME_1.0.tar.gz", ip="ip2", when="2024-01-11 08:00:00")]
+    write_log(tmp_path / "d1" / "E1.2024-01-10-08.a.gz", cloudfront_text(day1))
+    write_log(tmp_path / "d2" / "E1.2024-01-11-08.b.gz", cloudfront_text(day2))
+    settings, _ = build_warehouse(target_settings, [tmp_path / "d1"], MANIFEST, LEGACY_VARS)
+    mark = "select checked_thru_file_id from webstats_info"
+    assert query(settings, mark) == [(1,)]
+
+    # a null in an old row: the next build does not read it again, `dbt test` does
+    execute(settings, "update downloads set package_version = null where file_id = 1")
+    build(settings, dbt_vars=LEGACY_VARS)
+    with pytest.raises(DbtError, match="not_null_columns_downloads"):
+        run_dbt(settings, ["test", "--select", "downloads"], LEGACY_VARS)
+    execute(settings, "update downloads set package_version = '1.0' where file_id = 1")
+
+    # a null in the new day's rows fails the build, and the next one again
+    assert load_paths(settings, [tmp_path / "d2"], progress=False).ok
+    execute(settings, "update raw_requests set client_ip = null where file_id = 2")
+    for _ in range(2):
+        with pytest.raises(DbtError, match="source_not_null_columns_raw_raw_requests"):
+            build(settings, dbt_vars=LEGACY_VARS)
+        assert query(settings, mark) == [(1,)]
+    execute(settings, "update raw_requests set client_ip = 'ip2' where file_id = 2")
+    build(settings, dbt_vars=LEGACY_VARS)
+    assert query(settings, mark) == [(2,)]
+    assert query(settings, "select ip_count, download_count from stats where is_monthly") == [
+        (2, 2)
+    ]
