@@ -5,13 +5,15 @@ second tearing down the objects of dbt's manifest and graph, and the DuckDB data
 checkpointed only as a side effect of that teardown. A nightly run is a few seconds long,
 so this ends it deliberately instead: the DuckDB database is checkpointed and closed
 explicitly (everything the run committed is in the database file, no write-ahead log is
-left for the next reader to replay), the log handlers and standard streams are flushed,
-and the process exits with dbt's exit code without the teardown.
+left for the next reader to replay), multiprocessing releases the semaphores dbt created
+(else its resource tracker warns about leaked ones), the log handlers and standard streams
+are flushed, and the process exits with dbt's exit code without the teardown.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing.util
 import os
 import sys
 
@@ -43,6 +45,7 @@ def main() -> None:
     except Exception as exc:  # committed work is safe in the WAL; a full disk must be seen
         print(f"error: checkpointing the DuckDB database failed: {exc}", file=sys.stderr)
         code = code or 1
+    multiprocessing.util._exit_function()  # what its atexit hook would run at a normal exit
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
