@@ -366,7 +366,7 @@ def report(row) -> None:
     name, m, lines = row
     rate = f"{lines / m.seconds:,.0f} lines/s" if lines else ""
     print(
-        f"{name:42s} {m.seconds:8.1f} s  {rate:>18s}  peak {m.peak_rss / 2**20:,.0f} MiB"
+        f"{name:54s} {m.seconds:8.1f} s  {rate:>18s}  peak {m.peak_rss / 2**20:,.0f} MiB"
         f"  (load average {m.load_average:.1f})",
         flush=True,
     )
