@@ -39,23 +39,37 @@
   {{ return(indexes if target.type == 'postgres' else []) }}
 {%- endmacro %}
 
-{% macro rows_since_last_build(file_id_column) -%}
-  {#- The rows a check of an append-only table looks at. Every row of such a table is
-      checked by the build that appends it, and only a build whose checks all passed gets
-      to write webstats_info (it is built last), whose checked_thru_file_id then marks
-      those rows as checked. So inside an incremental `dbt build` the checks look only past
-      that mark, which keeps a nightly run's cost proportional to the new logs instead of
-      to all the years before; rows appended by a build that failed stay past the mark and
-      are checked again. `dbt test`, a full refresh and a build without the mark yet (a
-      new warehouse, or one built before the mark existed) check every row. -#}
+{% macro last_build_mark() -%}
+  {#- The newest log file (load_ledger id) whose rows have been checked, or none where
+      checks read every row. Every row a large incremental table gains or has rewritten
+      carries the id of a log file the run read, so it is checked by the build that writes
+      it; only a build whose checks all passed gets to write webstats_info (it is built
+      last), whose checked_thru_file_id then marks those rows as checked. Inside an
+      incremental `dbt build` the checks of such tables read only the rows past the mark
+      (rows_since_last_build), which keeps a nightly run's cost proportional to the new
+      logs instead of to all the years before; rows written by a build that failed stay
+      past the mark and are checked again. `dbt test`, a full refresh and a build without
+      the mark yet (a new warehouse, or one built before the mark existed) check every row.
+      Returned as a number, not a subquery: the planner estimates a filter on a constant
+      from the table's statistics and skips row groups by it. -#}
   {%- set scoped = execute and flags.WHICH == 'build' and not flags.FULL_REFRESH -%}
   {%- set info = adapter.get_relation(database=target.database, schema=target.schema,
                                       identifier='webstats_info') if scoped else none -%}
   {%- if info is not none and 'checked_thru_file_id' in
         (adapter.get_columns_in_relation(info) | map(attribute='name') | map('lower') | list) -%}
-  ({{ file_id_column }} > (select coalesce(max(checked_thru_file_id), 0) from {{ info }})
-   or {{ file_id_column }} is null)
-  {%- else -%}
+  {%- set sql = 'select coalesce(max(checked_thru_file_id), 0) from ' ~ info -%}
+  {{ return(run_query(sql).columns[0].values()[0] | int) }}
+  {%- endif -%}
+  {{ return(none) }}
+{%- endmacro %}
+
+{% macro rows_since_last_build(file_id_column, mark=none) -%}
+  {#- The rows past last_build_mark() (all rows where there is none); a null id counts as
+      past, so that the checks see it. -#}
+  {%- set mark = last_build_mark() if mark is none else mark -%}
+  {%- if mark is none -%}
   1 = 1
+  {%- else -%}
+  ({{ file_id_column }} > {{ mark }} or {{ file_id_column }} is null)
   {%- endif -%}
 {%- endmacro %}

@@ -11,8 +11,8 @@
   Incremental: downloads of the log files loaded since the previous run, minus the triples
   already stored, are appended; the result equals a full rebuild. Every row a run appends
   carries the same batch_file_id, the newest log file id among that run's downloads: it is
-  the watermark, and it tells the rows of the newest run apart for the uniqueness test
-  (tests/dbt/generic/unique_in_newest_batch.sql). A run whose new downloads bring no unseen
+  the watermark, and it tells the rows a nightly run appended apart for the checks, which
+  read only those (tests/dbt/generic/unique_combination.sql, macros/keys.sql). A run whose new downloads bring no unseen
   triple leaves the watermark where it was, so the next run looks at those downloads again
   and again finds nothing to add.
 -#}

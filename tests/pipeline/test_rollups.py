@@ -183,10 +183,10 @@ def test_ip_triples_grow_by_unseen_ones_and_a_stored_twice_triple_fails(target_s
         "ip_hash, {batch} from int_package_period_ips where batch_file_id = {of_batch}"
     )
     execute(settings, copy_rows.format(batch=2, of_batch=2))  # twice within the newest run
-    with pytest.raises(DbtError, match="unique_in_newest_batch"):
+    with pytest.raises(DbtError, match="unique_combination_int_package_period_ips"):
         run_dbt(settings, run_tests, LEGACY_VARS)
     execute(settings, copy_rows.format(batch=3, of_batch=1))  # a new run repeating old rows
-    with pytest.raises(DbtError, match="unique_in_newest_batch"):
+    with pytest.raises(DbtError, match="unique_combination_int_package_period_ips"):
         run_dbt(settings, run_tests, LEGACY_VARS)
 
 
@@ -242,3 +242,27 @@ def test_a_nightly_build_checks_the_rows_since_the_last_complete_build(target_se
     assert query(settings, "select ip_count, download_count from stats where is_monthly") == [
         (2, 2)
     ]
+
+
+def test_a_nightly_build_catches_a_stored_triple_appended_again(target_settings, tmp_path):
+    """The scoped uniqueness check joins the rows past the mark to the older ones."""
+    from webstats.dbt import DbtError
+    from webstats.loader import load_paths
+
+    day1 = [Req(SRC + "ACME_1.0.tar.gz", ip=ip, when="2024-01-10 08:00:00") for ip in ("a", "b")]
+    day2 = [Req(SRC + "ACME_1.0.tar.gz", ip="c", when="2024-01-11 08:00:00")]
+    write_log(tmp_path / "d1" / "E1.2024-01-10-08.a.gz", cloudfront_text(day1))
+    write_log(tmp_path / "d2" / "E1.2024-01-11-08.b.gz", cloudfront_text(day2))
+    settings, _ = build_warehouse(target_settings, [tmp_path / "d1"], MANIFEST, LEGACY_VARS)
+    assert load_paths(settings, [tmp_path / "d2"], progress=False).ok
+
+    # as if the new run had stamped one of the stored monthly triples again
+    execute(
+        settings,
+        "insert into int_package_period_ips select category, package, date, is_monthly, "
+        "ip_hash, 2 from int_package_period_ips where is_monthly "
+        "and ip_hash = (select min(ip_hash) from int_package_period_ips)",
+    )
+    with pytest.raises(DbtError, match="unique_combination_int_package_period_ips"):
+        build(settings, dbt_vars=LEGACY_VARS)
+    assert query(settings, "select checked_thru_file_id from webstats_info") == [(1,)]
