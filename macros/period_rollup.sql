@@ -28,6 +28,15 @@ new_downloads as (
     where {{ new_rows_filter('file_id') }}
 ),
 
+new_download_periods as (
+    -- each new download once in its month and once in its year
+    select {{ cols }}, month_date as date, true as is_monthly, file_id
+    from new_downloads
+    union all
+    select {{ cols }}, year_date as date, false as is_monthly, file_id
+    from new_downloads
+),
+
 new_period_ips as (
     select {{ cols }}, date, is_monthly, batch_file_id
     from {{ ips }}
@@ -35,17 +44,11 @@ new_period_ips as (
 ),
 
 additions as (
-    select {{ cols }}, month_date as date, true as is_monthly,
+    select {{ cols }}, date, is_monthly,
         count(*) as download_count, 0 as ip_count,
         max(file_id) as source_file_id, 0 as ips_batch_file_id
-    from new_downloads
-    group by {{ cols }}, month_date
-    union all
-    select {{ cols }}, year_date as date, false as is_monthly,
-        count(*) as download_count, 0 as ip_count,
-        max(file_id) as source_file_id, 0 as ips_batch_file_id
-    from new_downloads
-    group by {{ cols }}, year_date
+    from new_download_periods
+    group by {{ cols }}, date, is_monthly
     union all
     select {{ cols }}, date, is_monthly,
         0 as download_count, count(*) as ip_count,
