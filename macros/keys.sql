@@ -63,10 +63,14 @@
   {{ return(none) }}
 {%- endmacro %}
 
-{% macro rows_since_last_build(file_id_column, mark=none) -%}
-  {#- The rows past last_build_mark() (all rows where there is none); a null id counts as
-      past, so that the checks see it. -#}
-  {%- set mark = last_build_mark() if mark is none else mark -%}
+{% macro rows_since_last_build(file_id_column) -%}
+  {#- The rows a check reads: those past last_build_mark(). -#}
+  {{- rows_past_mark(file_id_column, last_build_mark()) -}}
+{%- endmacro %}
+
+{% macro rows_past_mark(file_id_column, mark) -%}
+  {#- The rows past `mark` (all rows where it is none); a null id counts as past, so that
+      the checks see it. -#}
   {%- if mark is none -%}
   1 = 1
   {%- else -%}

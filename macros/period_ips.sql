@@ -11,10 +11,10 @@
   Incremental: downloads of the log files loaded since the previous run, minus the triples
   already stored, are appended; the result equals a full rebuild. Every row a run appends
   carries the same batch_file_id, the newest log file id among that run's downloads: it is
-  the watermark, and it tells the rows a nightly run appended apart for the checks, which
-  read only those (tests/dbt/generic/unique_combination.sql, macros/keys.sql). A run whose new downloads bring no unseen
-  triple leaves the watermark where it was, so the next run looks at those downloads again
-  and again finds nothing to add.
+  the watermark, and a nightly build's checks read only the rows past the last complete
+  build's mark by it (macros/keys.sql, last_build_mark). A run whose new downloads bring no
+  unseen triple leaves the watermark where it was, so the next run looks at those downloads
+  again and again finds nothing to add.
 -#}
 {% macro period_ips(grain) -%}
 {%- set cols = grain | join(', ') -%}

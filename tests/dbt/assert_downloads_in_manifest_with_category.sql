@@ -1,5 +1,6 @@
 -- Every counted download is of a package the manifest lists under that category
--- (a nightly build checks the downloads it appended: macros/keys.sql, rows_since_last_build).
+-- (an incremental build checks the downloads past the last complete build's mark:
+-- macros/keys.sql, last_build_mark).
 select d.category, d.package, count(*) as n
 from {{ ref('downloads') }} as d
 left join {{ ref('packages') }} as m

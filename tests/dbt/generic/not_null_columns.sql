@@ -3,8 +3,8 @@
   column: each is one scan of the table, but every test is also a dbt node with its own
   fixed cost, which over some sixty columns was a second of every nightly run. A failing
   test returns one row per column that holds nulls, with the number of null rows. With
-  `file_id_column`, an append-only table's nightly build checks only the rows it appended
-  (macros/keys.sql, rows_since_last_build).
+  `file_id_column`, an incremental `dbt build` checks only the rows past the last complete
+  build's mark (macros/keys.sql, last_build_mark).
 -#}
 {% test not_null_columns(model, columns, file_id_column=none) %}
 with null_rows as (

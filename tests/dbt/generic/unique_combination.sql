@@ -2,7 +2,7 @@
   The combination of `columns` identifies a row: no two rows share it.
 
   With `file_id_column`, inside an incremental `dbt build` only the rows a nightly run wrote
-  are grouped (those past the mark of macros/keys.sql, rows_since_last_build), and joined
+  are grouped (those past the mark of macros/keys.sql, last_build_mark), and joined
   to the older rows; the older rows were checked when they were written, so the whole
   table stays unique while the run costs what its new rows cost. Everywhere else (`dbt
   test`, a full build) the scope is every row and the older set is empty: the whole table
@@ -21,7 +21,7 @@ group by {{ cols }}
 having count(*) > 1
 {%- else -%}
 {%- set mark = last_build_mark() -%}
-{%- set scope = rows_since_last_build(file_id_column, mark) -%}
+{%- set scope = rows_past_mark(file_id_column, mark) -%}
 {%- set older = '1 = 0' if mark is none else file_id_column ~ ' <= (select ' ~ mark ~ ')' -%}
 with repeated_within_scope as (
     select {{ cols }}, count(*) as n
