@@ -55,7 +55,7 @@ START = date(2025, 10, 1)
 
 def plan_for(lines: int, seed: int):
     """Days and files for N lines: up to 30 days, files of about LINES_PER_FILE lines."""
-    from webstats.synthetic import Plan
+    from webstats.demo.generator import Plan
 
     days = min(30, max(4, lines // 250_000))
     per_file = max(1, round(lines / days / LINES_PER_FILE))
@@ -75,14 +75,15 @@ def extra_day_plan(plan):
 
 def ensure_logs(work: Path, plan, name: str) -> tuple[Path, dict]:
     """Generate the plan's files once; later runs reuse them (a `truth.json` marks completion)."""
-    from webstats.synthetic import generate, read_manifest
+    from webstats.core.seeds import manifest_path
+    from webstats.demo.generator import generate, read_manifest
 
     out = work / name
     marker = out / "truth.json"
     if marker.exists():
         return out / "logs", json.loads(marker.read_text())
     started = time.monotonic()
-    packages = read_manifest(PROJECT / "seeds" / "packages.csv")
+    packages = read_manifest(manifest_path(PROJECT))
     truth = generate(plan, packages, out / "logs", chunk_lines=1_000_000)
     info = {
         "lines": truth.lines,
@@ -99,7 +100,7 @@ def ensure_logs(work: Path, plan, name: str) -> tuple[Path, dict]:
 
 
 def bench_settings(target: str, db: Path, schema: str):
-    from webstats.config import PROJECT_DIR, Settings, pg_defaults
+    from webstats.core.settings import PROJECT_DIR, Settings, pg_defaults
 
     pg_defaults()
     return Settings(target, db.resolve(), schema, PROJECT_DIR, "https://bioconductor.org")
@@ -109,8 +110,8 @@ def step_reference(logs: Path, db: Path) -> dict:
     """A bare read_csv of the same files into a table, typed like the loader reads them."""
     import duckdb
 
-    from webstats.logformats import CLOUDFRONT_COLUMNS
-    from webstats.synthetic import FIELDS_33
+    from webstats.demo.generator import FIELDS_33
+    from webstats.ingest.formats import CLOUDFRONT_COLUMNS
 
     files = sorted(str(p) for p in logs.glob("*.gz"))
     cols = ", ".join(f"'{f}': '{CLOUDFRONT_COLUMNS.get(f, ('', 'VARCHAR'))[1]}'" for f in FIELDS_33)
@@ -126,7 +127,7 @@ def step_reference(logs: Path, db: Path) -> dict:
 
 
 def step_load(target: str, logs: Path, db: Path, schema: str) -> dict:
-    from webstats.loader import load_paths
+    from webstats.ingest.loader import load_paths
 
     summary = load_paths(bench_settings(target, db, schema), [logs], progress=False)
     if summary.problems:
@@ -153,7 +154,7 @@ def node_timings(output: str) -> dict:
 
 
 def step_build(target: str, db: Path, schema: str) -> dict:
-    from webstats.dbt import build
+    from webstats.jobs.dbt import build
 
     return node_timings(build(bench_settings(target, db, schema), quiet=True))
 
@@ -222,7 +223,7 @@ def measure(step: str, **kw: str) -> Measure:
 def pg_schema_drop(schema: str) -> None:
     import psycopg
 
-    from webstats.config import pg_defaults
+    from webstats.core.settings import pg_defaults
 
     pg_defaults()
     with psycopg.connect(autocommit=True) as con:

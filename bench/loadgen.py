@@ -25,14 +25,14 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # wrk overfills it on purpose
-from webstats.config import PROJECT_DIR, Settings
+from webstats.core.settings import PROJECT_DIR, Settings
 settings = Settings("duckdb", Path({db!r}), "webstats", PROJECT_DIR, "https://bioconductor.org")
 if {production!r}:
     from renderer.serve import make_server
     server = make_server(settings, "127.0.0.1", {port}, threads={threads})
 else:
     from waitress.server import create_server
-    from renderer import create_app
+    from renderer.app import create_app
     server = create_server(create_app(settings), host="127.0.0.1", port={port},
                            threads={threads})
 print("ready", flush=True)
@@ -72,7 +72,7 @@ def free_port() -> int:
 
 
 def start_server(db: Path, port: int, threads: int, production: bool = True) -> subprocess.Popen:
-    """Waitress serving `renderer.create_app` on the DuckDB file `db`, once it listens.
+    """Waitress serving `renderer.app.create_app` on the DuckDB file `db`, once it listens.
 
     production: through `renderer.serve.make_server`, as `webstats serve` runs it (malloc
     arenas capped, categories and score tables loaded by `warm_up` before the first request);

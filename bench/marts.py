@@ -45,13 +45,30 @@ def package_name(i: int) -> str:
 
 
 def synthesise(db: Path) -> None:
-    """Write the marts the renderer and the API read, with realistic sizes, into `db`."""
+    """Write the marts the renderer and the API read, with realistic sizes, into `db`.
+
+    One seeded random stream, drawn in this order, so a run always writes the same rows.
+    """
     con = duckdb.connect(str(db))
     con.execute("set enable_progress_bar = false")
     con.execute("select setseed(0.42)")
-    seeds = ROOT / "seeds" / "categories.csv"
-    con.execute(f"create table categories as select * from read_csv_auto('{seeds}', header=true)")
+    from webstats.core.seeds import categories_path
 
+    seeds = categories_path(ROOT)
+    con.execute(f"create table categories as select * from read_csv_auto('{seeds}', header=true)")
+    _packages(con)
+    _periods(con)
+    _activity(con)
+    con.execute(f"""
+        create table webstats_info as
+        select date '{VALID_THRU}' as valid_thru, date '{AS_OF}' as as_of_date,
+               now()::timestamp as built_at, '3.21' as bioc_release, '3.22' as bioc_devel""")
+    con.execute("drop table pkgs")
+    con.close()
+
+
+def _packages(con: duckdb.DuckDBPyConnection) -> None:
+    """`pkgs` (temp) and `packages`: one row per package."""
     # pkgs: one row per package; i orders both the category split and the popularity
     bounds, upto = [], 0
     for category, n in SPLIT.items():
@@ -74,6 +91,9 @@ def synthesise(db: Path) -> None:
         select package, category, '3.0' as first_version, '' as last_version
         from pkgs order by i""")
 
+
+def _periods(con: duckdb.DuckDBPyConnection) -> None:
+    """`stats`, `categorystats` and `package_scores`."""
     con.execute(f"""
         create table stats as
         with months as (
@@ -115,6 +135,9 @@ def synthesise(db: Path) -> None:
                random() < 0.8 as in_release, random() < 0.85 as in_devel
         from s""")
 
+
+def _activity(con: duckdb.DuckDBPyConnection) -> None:
+    """`hourly_downloads` over two years and `downloads` over the last days."""
     # popularity is skewed: package i is drawn with probability ~ 1/sqrt(i)
     start_hour = dt.datetime.combine(VALID_THRU - dt.timedelta(days=729), dt.time())
     con.execute(f"""
@@ -144,13 +167,6 @@ def synthesise(db: Path) -> None:
               from range({DAILY_DOWNLOADS * DOWNLOAD_DAYS}) t(i)) d
         join pkgs p on p.i = d.k
         order by request_at""")
-
-    con.execute(f"""
-        create table webstats_info as
-        select date '{VALID_THRU}' as valid_thru, date '{AS_OF}' as as_of_date,
-               now()::timestamp as built_at, '3.21' as bioc_release, '3.22' as bioc_devel""")
-    con.execute("drop table pkgs")
-    con.close()
 
 
 def ensure(db: Path) -> float | None:

@@ -12,10 +12,9 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
-from webstats.config import Settings
-
-from .db import Warehouse
-from .site import Redirect, Site
+from renderer.legacy.site import Redirect, Site
+from renderer.snapshot import Snapshots
+from webstats.core.settings import Settings
 
 
 def _write(out: Path, rel: str, body: bytes | BinaryIO) -> None:
@@ -36,7 +35,7 @@ def export_site(settings: Settings, out_dir: str | os.PathLike[str]) -> int:
     """Write every file of the site under `out_dir`; returns the number of files written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    snap = Warehouse(settings).snapshot()
+    snap = Snapshots(settings).snapshot()
     # A private Site, not the per-build shared one: exporting renders every file once, and
     # there is no point keeping them all in a cache afterwards.
     site = Site(snap, settings)

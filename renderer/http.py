@@ -1,7 +1,8 @@
 """Conditional GET for data that only changes when a build finishes (shared by both blueprints).
 
 Validators come from the build, not from the bytes: the ETag is a hash of the build stamp
-and the canonical path, and Last-Modified is the build's as-of day at 00:00:00 GMT (SPEC 5).
+and the canonical path, and Last-Modified is the build's as-of day at 00:00:00 GMT
+(docs/rules.md, "Validators").
 Both are known before anything is rendered, so a revalidation (If-None-Match /
 If-Modified-Since) is answered with a 304 without touching the database or the renderer.
 
@@ -23,7 +24,7 @@ from flask import Response, request
 from werkzeug.http import http_date, is_resource_modified
 from werkzeug.wsgi import wrap_file
 
-from .db import Snapshot
+from renderer.snapshot import Snapshot
 
 CACHE_CONTROL = "public, max-age=300"
 # Bodies above this size are handed to the server as a file (wsgi.file_wrapper over the
@@ -51,7 +52,7 @@ class Blocks:
 
 
 def last_modified(snap: Snapshot) -> dt.datetime:
-    """The as-of day at midnight UTC: the day the pages are "generated" (SPEC 4, 5)."""
+    """The as-of day at midnight UTC: the day the pages are "generated" (docs/rules.md)."""
     d = snap.as_of_date
     return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
 

@@ -12,9 +12,10 @@ import logging
 import signal
 import sys
 
-from webstats.config import Settings
+from waitress.server import create_server
 
-from . import create_app, warm_up
+from renderer.app import create_app, warm_up
+from webstats.core.settings import Settings
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -33,8 +34,6 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 
 def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):
     """A Waitress server bound to host:port (port 0 = any free port); call `.run()` on it."""
-    from waitress.server import create_server
-
     limit_malloc_arenas()
     app = create_app(settings)
     warm_up(app)

@@ -1,49 +1,465 @@
-"""Shared fixtures: real PostgreSQL schemas, isolated settings per test.
+"""Fixtures of the whole suite: warehouses on DuckDB and PostgreSQL, hand-made logs, the
+legacy example data.
 
-PostgreSQL tests really use the server on PGHOST (default 127.0.0.1:5432). Outside CI a
-missing server skips them; in CI (CI=true) it is a failure, never a skip. Helper functions
-live in `wstest.py` (import them from there); the names are re-exported here for old imports.
+A warehouse is an isolated DuckDB file or a fresh schema on the real PostgreSQL server
+(PGHOST, default 127.0.0.1:5432). Outside CI a missing server skips the PostgreSQL cases; in
+CI (CI=true) it fails them, never a skip. Tests reach everything here through fixtures:
+`warehouse` (one test, each engine), `new_warehouse` (a factory, for wider scopes), `logs`
+(the log builder) and `legacy` (the legacy generator's inputs and outputs).
 """
 
 from __future__ import annotations
 
+import bz2
+import dataclasses
+import datetime as dt
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from wstest import (  # noqa: F401  (re-exported)
-    DATA,
-    LEGACY,
-    LEGACY_VARS,
-    _pg_connect,
-    build_warehouse,
-    make_settings,
-    postgres_or_skip,
-    project_with_manifest,
-)
 
-from webstats.config import Settings
+from webstats.core import warehouse as wh
+from webstats.core.settings import PROJECT_DIR, Settings, pg_defaults
+from webstats.ingest.formats import CLOUDFRONT_FIELDS
+from webstats.ingest.loader import LoadSummary, load_paths
+from webstats.jobs.dbt import DBT_COMMAND_ENV, build
+
+pg_defaults()
+os.environ.setdefault("PGCONNECT_TIMEOUT", "5")
+
+DATA = Path(__file__).parent / "data"
+TARGETS = ["duckdb", "postgres"]
+#: the parts of the dbt project a private copy needs
+PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "profiles", "tests/dbt")
+#: load-order bookkeeping (which load and which triple batch delivered a row), not data
+WATERMARK_COLUMNS = ("source_file_id", "ips_batch_file_id", "file_id")
+SERVED_MARTS = ("downloads", "stats", "categorystats", "hourly_downloads", "package_scores")
+#: the Bioconductor release and devel that the test data's expectations assume
+VERSIONS = {"bioc_release": "3.18", "bioc_devel": "3.19"}
+VERSION_ARGS = ("--release", VERSIONS["bioc_release"], "--devel", VERSIONS["bioc_devel"])
+
+
+# ------------------------------------------------------------------------- dbt launcher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_imported_once() -> Iterator[None]:
+    """Every dbt run of the session forks from one process that has dbt imported
+    (tests/tools/dbt_forkserver.py): the same dbt command line in a process of its own,
+    without three seconds of imports each time. Tests of the launcher itself, and those
+    that kill a job with its dbt process, unset $WEBSTATS_DBT_COMMAND."""
+    if os.environ.get(DBT_COMMAND_ENV):  # set by the caller: use theirs
+        yield
+        return
+    tool = Path(__file__).parent / "tools" / "dbt_forkserver.py"
+    sock = Path(tempfile.mkdtemp(prefix="webstats-dbt-")) / "dbt.sock"
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_DIR))
+    server = subprocess.Popen(
+        [sys.executable, str(tool), "serve", str(sock)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert server.stdout.readline().strip() == "ready"
+    os.environ[DBT_COMMAND_ENV] = f"{sys.executable} {tool} run {sock}"
+    try:
+        yield
+    finally:
+        del os.environ[DBT_COMMAND_ENV]
+        server.kill()
+        server.wait()
+        shutil.rmtree(sock.parent, ignore_errors=True)
 
 
 @pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """A fresh, empty schema on the real PostgreSQL server, dropped afterwards."""
-    postgres_or_skip()
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with _pg_connect() as conn:
-        conn.execute(f'create schema "{name}"')
+def real_dbt_process(monkeypatch) -> None:
+    """dbt started by webstats' own launcher (a child of the job), not by the fork server."""
+    monkeypatch.delenv(DBT_COMMAND_ENV, raising=False)
+
+
+# ----------------------------------------------------------------------------- PostgreSQL
+
+
+def _server() -> wh.Connection:
+    return wh.connect_server(_settings("postgres", Path(".")))
+
+
+def _require_postgres() -> None:
+    """Skip (locally) or fail (in CI) when PostgreSQL cannot be reached."""
     try:
-        yield name
-    finally:
-        with _pg_connect() as conn:
-            conn.execute(f'drop schema if exists "{name}" cascade')
+        _server().close()
+    except Exception as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def target_settings(request, tmp_path: Path) -> Settings:
-    """Run a test once on a fresh DuckDB file and once on a fresh Postgres schema."""
-    if request.param == "duckdb":
-        return make_settings("duckdb", tmp_path)
-    schema = request.getfixturevalue("pg_schema")
-    return make_settings("postgres", tmp_path, schema)
+def _settings(target: str, tmp: Path, schema: str | None = None) -> Settings:
+    return Settings(
+        target=target,
+        duckdb_path=(tmp / "warehouse.duckdb").resolve(),
+        pg_schema=schema or "webstats",
+        project_dir=PROJECT_DIR,
+        public_base_url="https://bioconductor.org",
+    )
+
+
+# ------------------------------------------------------------------------------ warehouses
+
+
+def _norm(value: Any) -> Any:
+    """A value as both engines agree on it (dates as text, Decimals as numbers)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) or type(value).__name__ == "Decimal":
+        return int(value) if float(value).is_integer() else float(value)
+    return value
+
+
+@dataclass
+class Warehouse:
+    """A test's warehouse: its settings, and what tests do with it."""
+
+    settings: Settings
+    tmp: Path
+    summary: LoadSummary | None = None  # of the load that built it, where a fixture keeps it
+
+    @property
+    def target(self) -> str:
+        return self.settings.target
+
+    @property
+    def schema(self) -> str:
+        """The schema its tables are in ("main" on DuckDB)."""
+        return "main" if self.target == "duckdb" else self.settings.pg_schema
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of `sql` (`?` placeholders), read-only."""
+        with wh.connect(self.settings, read_only=True) as con:
+            return [tuple(r) for r in con.execute(sql, params or None).fetchall()]
+
+    def rows(self, sql: str) -> list[tuple]:
+        """Rows of `sql` with values normalised across engines (for comparing engines)."""
+        return [tuple(_norm(v) for v in r) for r in self.query(sql)]
+
+    def execute(self, sql: str) -> None:
+        """Run one writing statement (tests that damage a table)."""
+        with wh.connect(self.settings) as con:
+            con.execute(sql)
+
+    def columns(self, table: str) -> list[str]:
+        return [
+            r[0]
+            for r in self.query(
+                "select column_name from information_schema.columns where table_name = ? "
+                "and table_schema = ? order by ordinal_position",
+                (table, self.schema),
+            )
+        ]
+
+    def marts(self, with_stamp: bool = False) -> dict[str, list[tuple]]:
+        """Every served mart's rows, sorted; watermark columns left out (they follow the
+        load order), and the build's dates (with its stamp on request)."""
+        out = {}
+        for table in SERVED_MARTS:
+            cols = [c for c in self.columns(table) if c not in WATERMARK_COLUMNS]
+            out[table] = sorted(self.rows(f"select {', '.join(cols)} from {table}"), key=repr)
+        stamp = ", built_at" if with_stamp else ""
+        info = f"select valid_thru, as_of_date, bioc_release, bioc_devel{stamp} from webstats_info"
+        out["webstats_info"] = self.rows(info)
+        return out
+
+    def with_manifest(self, manifest: Path | str) -> Warehouse:
+        """This warehouse built by a private copy of the dbt project whose package manifest
+        seed is `manifest` (a path, or the CSV text): the repository's seed stays untouched."""
+        dest = self.tmp / f"project-{uuid.uuid4().hex[:6]}"
+        dest.mkdir(parents=True)
+        for part in PROJECT_PARTS:
+            src = PROJECT_DIR / part
+            if src.is_dir():
+                shutil.copytree(src, dest / part)
+            elif src.exists():
+                (dest / part).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dest / part)
+        text = manifest if isinstance(manifest, str) and "\n" in manifest else None
+        (dest / "seeds" / "packages.csv").write_text(text or Path(manifest).read_text())
+        return Warehouse(dataclasses.replace(self.settings, project_dir=dest), self.tmp)
+
+    def load(self, *paths: Path | str) -> LoadSummary:
+        return load_paths(self.settings, [Path(p) for p in paths], progress=False)
+
+    def build(self, dbt_vars: dict | None = None, full_refresh: bool = False) -> str:
+        return build(self.settings, full_refresh=full_refresh, dbt_vars=dbt_vars)
+
+    def load_and_build(self, *paths: Path | str, dbt_vars: dict | None = None) -> LoadSummary:
+        summary = self.load(*paths)
+        self.build(dbt_vars)
+        return summary
+
+    # --- the real command line, in a subprocess against this warehouse
+
+    def cli_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            WEBSTATS_TARGET=self.target,
+            WEBSTATS_DUCKDB=str(self.settings.duckdb_path),
+            WEBSTATS_PG_SCHEMA=self.settings.pg_schema,
+            WEBSTATS_PROJECT_DIR=str(self.settings.project_dir),
+        )
+        return env
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """Run `webstats ARGS` to its end."""
+        return subprocess.run(
+            [sys.executable, "-m", "webstats.cli", *args],
+            env=self.cli_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def start_cli(self, *args: str) -> subprocess.Popen:
+        """Start `webstats ARGS` in its own session (so a test can kill the whole group)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "webstats.cli", *args],
+            env=self.cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def refresh(self, logs: Path, *extra: str) -> list[dict]:
+        """`webstats refresh` with the test data's versions, asserting success; returns its
+        JSON step records."""
+        proc = self.cli("refresh", "--logs", str(logs), *VERSION_ARGS, *extra)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return self.json_lines(proc.stdout)
+
+    @staticmethod
+    def json_lines(stdout: str) -> list[dict]:
+        """The JSON step records a job printed."""
+        return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture(scope="session")
+def new_warehouse(tmp_path_factory) -> Iterator[Callable[[str], Warehouse]]:
+    """A factory of fresh warehouses: `new_warehouse("duckdb" | "postgres")`. Their
+    PostgreSQL schemas are dropped at the end of the session (or by `drop_warehouse`)."""
+    schemas: list[str] = []
+
+    def make(target: str) -> Warehouse:
+        tmp = tmp_path_factory.mktemp(target)
+        if target == "duckdb":
+            return Warehouse(_settings("duckdb", tmp), tmp)
+        _require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with _server() as conn:
+            conn.execute(f'create schema "{schema}"')
+        schemas.append(schema)
+        return Warehouse(_settings("postgres", tmp, schema), tmp)
+
+    yield make
+    if schemas:
+        with _server() as conn:
+            for schema in schemas:
+                conn.execute(f'drop schema if exists "{schema}" cascade')
+
+
+def drop_warehouse(w: Warehouse) -> None:
+    """Drop a PostgreSQL warehouse's schema now (its staging schemas too)."""
+    if w.target == "postgres":
+        with _server() as conn:
+            for schema in (w.settings.pg_schema, *_staging_names(w.settings.pg_schema)):
+                conn.execute(f'drop schema if exists "{schema}" cascade')
+
+
+def _staging_names(schema: str) -> tuple[str, str]:
+    from webstats.jobs.stage import staging_schemas
+
+    return staging_schemas(schema)
+
+
+@pytest.fixture(params=TARGETS)
+def warehouse(request, new_warehouse) -> Iterator[Warehouse]:
+    """A fresh, empty warehouse for one test, once on DuckDB and once on PostgreSQL."""
+    w = new_warehouse(request.param)
+    yield w
+    drop_warehouse(w)
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def module_warehouse(request, new_warehouse) -> Iterator[Warehouse]:
+    """A fresh warehouse shared by a module's tests (builds take seconds), each engine."""
+    w = new_warehouse(request.param)
+    yield w
+    drop_warehouse(w)
+
+
+# ------------------------------------------------------------------------------ log files
+
+
+@dataclass
+class Req:
+    """One request of a hand-made log (CloudFront or Apache)."""
+
+    uri: str
+    ip: str = "192.0.2.1"
+    method: str = "GET"
+    status: int = 200
+    when: str = "2024-01-15 10:00:00"
+    query: str = "-"
+    edge: str = "IAD89-P1"
+
+
+class LogBuilder:
+    """Hand-made log files: tests state exactly which requests they write, so the expected
+    counts are worked out by hand."""
+
+    Req = Req
+    FIELDS = tuple(CLOUDFRONT_FIELDS)
+    #: a small manifest: each category, a deprecated package (oldpkg)
+    MANIFEST = (
+        "package,category,first_version,last_version\n"
+        "ACME,bioc,2.0,\n"
+        "a4Base,bioc,3.1,\n"
+        "BSgenome.Hsapiens.UCSC.hg38,annotation,3.5,\n"
+        "org.Hs.eg.db,annotation,2.1,\n"
+        "airway,experiment,3.0,\n"
+        "rnaseqGene,workflows,3.0,\n"
+        "oldpkg,bioc,2.5,3.10\n"
+    )
+    VERSIONS = VERSIONS
+
+    def req(self, uri: str, **fields: Any) -> Req:
+        return Req(uri, **fields)
+
+    def cloudfront_line(self, r: Req, fields: list[str] | tuple[str, ...]) -> str:
+        date, time = r.when.split(" ")
+        values = {
+            "date": date,
+            "time": time,
+            "x-edge-location": r.edge,
+            "sc-bytes": "12345",
+            "c-ip": r.ip,
+            "cs-method": r.method,
+            "cs(Host)": "d2nsi8cfpgrgm1.cloudfront.net",
+            "cs-uri-stem": r.uri,
+            "sc-status": str(r.status),
+            "cs(User-Agent)": "R%20(4.3.2%20x86_64-pc-linux-gnu)",
+            "cs-uri-query": r.query,
+        }
+        return "\t".join(values.get(f, "-") for f in fields)
+
+    def cloudfront(self, reqs: list[Req], n_fields: int = 33, extra_lines=()) -> str:
+        """A CloudFront standard log: the header for the first `n_fields` fields, then lines."""
+        fields = self.FIELDS[:n_fields]
+        lines = ["#Version: 1.0", "#Fields: " + " ".join(fields)]
+        lines += [self.cloudfront_line(r, fields) for r in reqs]
+        lines += list(extra_lines)
+        return "\n".join(lines) + "\n"
+
+    def apache(self, r: Req, combined: bool = True) -> str:
+        """One Apache common (or combined) log line, in UTC."""
+        t = dt.datetime.strptime(r.when, "%Y-%m-%d %H:%M:%S")
+        stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
+        target = r.uri + ("" if r.query == "-" else "?" + r.query)
+        line = f'{r.ip} - - [{stamp}] "{r.method} {target} HTTP/1.1" {r.status} 1234'
+        if combined:
+            line += ' "-" "R (4.3.2 x86_64-pc-linux-gnu)"'
+        return line
+
+    def write(self, path: Path, text: str) -> Path:
+        """Write `text`, compressed according to the file name (.gz, .bz2, else plain)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode()
+        if path.name.endswith(".gz"):
+            data = gzip.compress(data)
+        elif path.name.endswith(".bz2"):
+            data = bz2.compress(data)
+        path.write_bytes(data)
+        return path
+
+
+@pytest.fixture(scope="session")
+def logs() -> LogBuilder:
+    """The log builder."""
+    return LogBuilder()
+
+
+# -------------------------------------------------------------------- the legacy examples
+
+
+@dataclass(frozen=True)
+class LegacyData:
+    """Real outputs of the legacy generator for a small log set (tests/data/legacy)."""
+
+    root: Path = DATA / "legacy"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.csv"
+
+    @property
+    def expected(self) -> Path:
+        return self.root / "expected"
+
+    #: the release and devel the expected outputs correspond to, as dbt vars and options
+    dbt_vars = VERSIONS
+    version_args = VERSION_ARGS
+
+    def log_dir(self, dest: Path, *prefixes: str) -> Path:
+        """A directory of symlinks to the legacy logs whose day starts with one of
+        `prefixes` (call again to add more days)."""
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in sorted(self.logs.iterdir()):
+            day = f.name.split(".")[1]
+            if day.startswith(prefixes) and not (dest / f.name).exists():
+                (dest / f.name).symlink_to(f)
+        return dest
+
+
+@pytest.fixture(scope="session")
+def legacy() -> LegacyData:
+    return LegacyData()
+
+
+@pytest.fixture(scope="session")
+def _legacy_built(new_warehouse, legacy) -> Callable[[str], tuple[Warehouse, LoadSummary]]:
+    built: dict[str, tuple[Warehouse, LoadSummary]] = {}
+
+    def get(target: str) -> tuple[Warehouse, LoadSummary]:
+        if target not in built:
+            w = new_warehouse(target).with_manifest(legacy.manifest)
+            built[target] = w, w.load_and_build(legacy.logs, dbt_vars=legacy.dbt_vars)
+        return built[target]
+
+    return get
+
+
+@pytest.fixture(params=TARGETS)
+def legacy_warehouse(request, _legacy_built) -> Warehouse:
+    """All legacy example logs loaded and built (release 3.18, devel 3.19), once per engine
+    and session: for tests that only read it. Its load summary is `.summary`."""
+    w, summary = _legacy_built(request.param)
+    w.summary = summary
+    return w

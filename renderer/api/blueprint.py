@@ -1,0 +1,362 @@
+"""The JSON API under /api/: the dashboard contract and per-package download counts
+(docs/rules.md, "The API").
+
+Parameters are checked first (params.py); answers only change when a build finishes, so
+encoded bodies and their ETags are memoised per build (the shared LRU living on the
+Snapshot) and conditional GETs are answered with 304.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from renderer import http
+from renderer.api import queries as q
+from renderer.api.openapi import openapi_document
+from renderer.api.params import (
+    GET_DATA_TIME_GROUPS,
+    GLOBAL_SUM_TIME_GROUPS,
+    RANGE_MAX_MONTHS,
+    ApiError,
+    arg,
+    choice,
+    days,
+    parse_date,
+    parse_packages,
+    parse_period,
+    parse_top_n,
+    parse_zone,
+    whole_months,
+)
+from renderer.cache import LRU
+from renderer.errors import error_response, json_bytes
+from renderer.snapshot import Snapshot, WarehouseUnavailable
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+CACHE_ENTRIES = 4096
+
+
+def _snapshot() -> Snapshot:
+    return current_app.extensions["snapshots"].snapshot()
+
+
+def _respond(snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], Any]) -> Response:
+    """Serve the JSON body for `key`: 304 when the client is current, else memoised bytes.
+
+    Validators come from the shared conditional-GET helpers (build stamp + canonical key), so
+    a revalidation is answered before any query runs.
+    """
+    lru: LRU = snap.cached(("api", "lru"), lambda: LRU(CACHE_ENTRIES))
+
+    def produce() -> bytes:
+        return lru.get_or_compute(key, lambda: json_bytes(compute()))
+
+    return http.respond(snap, "api:" + repr(key), produce, "application/json")
+
+
+@bp.after_request
+def _cors(resp: Response) -> Response:
+    """Any origin may read the API: it is public, read-only data."""
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+    resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.message)
+
+
+@bp.errorhandler(WarehouseUnavailable)
+def _unavailable(_exc: WarehouseUnavailable) -> Response:
+    return error_response(503, "the statistics are not available right now")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return error_response(exc.code or 500, exc.name.lower())
+
+
+@bp.errorhandler(Exception)
+def _internal(_exc: Exception) -> Response:
+    current_app.logger.exception("API request failed")
+    return error_response(500, "internal error")
+
+
+@functools.lru_cache(maxsize=65536)
+def format_bucket(value: dt.datetime | None, time_group: str | None) -> str | None:
+    """Bucket labels: YYYY, YYYY-MM-01, YYYY-MM-DD, YYYY-MM-DD HH:00."""
+    if value is None or time_group is None:
+        return None
+    return value.strftime(
+        {"year": "%Y", "month": "%Y-%m-01", "day": "%Y-%m-%d", "hour": "%Y-%m-%d %H:00"}[time_group]
+    )
+
+
+
+@bp.get("/get_data")
+def get_data() -> Response:
+    """Downloads grouped by one or two columns, optionally per time bucket."""
+    model = choice("model", tuple(q.MODELS))
+    group_by = choice("group_by", tuple(q.GROUP_COLUMNS))
+    second = choice("second_group_by", tuple(q.GROUP_COLUMNS), required=False)
+    time_group = choice("time_group", GET_DATA_TIME_GROUPS, required=False)
+    if second is not None and second == group_by:
+        raise ApiError("invalid second_group_by; it must differ from group_by")
+    snap = _snapshot()
+    key = ("get_data", model, group_by, second, time_group)
+    return _respond(snap, key, lambda: _get_data(snap, model, group_by, second, time_group))
+
+
+def _get_data(
+    snap: Snapshot, model: str, group_by: str, second: str | None, time_group: str | None
+) -> list[dict[str, Any]]:
+    columns = [group_by] if second is None else [group_by, second]
+    rows = q.grouped_counts(snap, model, columns, time_group)
+    if second is None:
+        return [_flat_entry(group_by, r, time_group) for r in rows]
+    return _nested_entries(group_by, second, rows, time_group)
+
+
+def _flat_entry(column: str, row: tuple[Any, ...], time_group: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {column: row[1], "data": row[2]}
+    if time_group:
+        entry["time_group"] = format_bucket(row[0], time_group)
+    return entry
+
+
+def _nested_entries(
+    column: str, second: str, rows: list[tuple[Any, ...]], time_group: str | None
+) -> list[dict[str, Any]]:
+    """One object per (bucket, column value) holding parallel lists of second values/counts."""
+    out: list[dict[str, Any]] = []
+    current: tuple[Any, Any] | None = None
+    for bucket, value, second_value, count in rows:
+        if (bucket, value) != current or not out:
+            current = (bucket, value)
+            entry: dict[str, Any] = {column: value, second: [], "data": []}
+            if time_group:
+                entry["time_group"] = format_bucket(bucket, time_group)
+            out.append(entry)
+        out[-1][second].append(second_value)
+        out[-1]["data"].append(count)
+    return out
+
+
+@bp.get("/get_global_sum")
+def get_global_sum() -> Response:
+    """Total downloads per year, month, day or UTC hour."""
+    model = choice("model", tuple(q.MODELS))
+    time_group = choice("time_group", GLOBAL_SUM_TIME_GROUPS)
+    snap = _snapshot()
+    return _respond(
+        snap,
+        ("get_global_sum", model, time_group),
+        lambda: [
+            {"total_sum": total, "time_group": format_bucket(bucket, time_group)}
+            for bucket, total in q.global_sums(snap, model, time_group)
+        ],
+    )
+
+
+@bp.get("/get_daily_downloads")
+def get_daily_downloads() -> Response:
+    """Downloads per local hour of one day in any IANA zone."""
+    zone_name = arg("timezone", required=False) or "UTC"
+    zone = parse_zone(zone_name)
+    date_text = arg("date", required=False)
+    day = parse_date(date_text) if date_text else dt.datetime.now(zone).date()
+    snap = _snapshot()
+    return _respond(
+        snap, ("get_daily_downloads", zone_name, day), lambda: local_hours(snap, zone, day)
+    )
+
+
+def local_day_bounds(zone: zoneinfo.ZoneInfo, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants (naive) of local midnight starting and ending `day` in `zone`."""
+
+    def utc_midnight(d: dt.date) -> dt.datetime:
+        local = dt.datetime(d.year, d.month, d.day, tzinfo=zone)
+        return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+    return utc_midnight(day), utc_midnight(day + dt.timedelta(days=1))
+
+
+def local_hours(snap: Snapshot, zone: zoneinfo.ZoneInfo, day: dt.date) -> list[dict[str, int]]:
+    """Entry k counts downloads in the k-th hour after local midnight, so a day that loses an
+    hour has 23 entries and one that repeats an hour has 25; `hour` is that hour's end."""
+    start, end = local_day_bounds(zone, day)
+    hour = dt.timedelta(hours=1)
+    totals = [0] * -(-(end - start) // hour)
+    for minute, count in q.minute_counts(snap, start, end):
+        totals[(minute - start) // hour] += count
+    return [{"hour": i + 1, "total_primary": n} for i, n in enumerate(totals)]
+
+
+# ---------------------------------------------------------------- per-package endpoints
+
+
+@bp.get("/downloads/point/<period>/<packages>")
+def downloads_point(period: str, packages: str) -> Response:
+    """Total downloads of one package (or up to 128) in a period."""
+    return _per_package("point", period, packages, None)
+
+
+@bp.get("/downloads/range/<period>/<packages>")
+def downloads_range(period: str, packages: str) -> Response:
+    """Downloads per day of one package (or up to 128) in a period of at most 18 months."""
+    return _per_package("range", period, packages, RANGE_MAX_MONTHS)
+
+
+def _per_package(kind: str, period: str, packages: str, max_months: int | None) -> Response:
+    names, bulk = parse_packages(packages)
+    snap = _snapshot()
+    start, end = parse_period(period, snap.valid_thru, max_months)
+    known = q.known_packages(snap)
+    if not bulk and names[0] not in known:
+        raise ApiError("package not found", 404)
+    key = (kind, start, end, tuple(names), bulk)
+    return _respond(snap, key, lambda: _package_payload(snap, kind, names, bulk, start, end))
+
+
+def _package_payload(
+    snap: Snapshot, kind: str, names: list[str], bulk: bool, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    known = q.known_packages(snap)
+    found = [n for n in names if n in known]
+    entries = _package_entries(snap, kind, found, start, end) if found else {}
+    if not bulk:
+        return entries[names[0]]
+    return {name: entries.get(name) for name in names}
+
+
+def _package_entries(
+    snap: Snapshot, kind: str, names: list[str], start: dt.date, end: dt.date
+) -> dict[str, dict[str, Any]]:
+    daily = q.daily_counts(snap, names, start, end)
+    months = whole_months(start, end)
+    monthly = q.monthly_stats(snap, names, start, end, monthly=True) if months else {}
+    yearly = _calendar_year_ips(snap, names, start, end)
+    out = {}
+    for name in names:
+        counts = daily[name]
+        entry: dict[str, Any] = {
+            "package": name,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
+        if kind == "point":
+            entry["downloads"] = sum(counts.values())
+        else:
+            entry["downloads"] = [
+                {"day": d.isoformat(), "downloads": counts.get(d, 0)} for d in days(start, end)
+            ]
+        if months:
+            entry["months"] = _month_entries(months, monthly[name])
+            if kind == "point":
+                ips = _exact_ips(months, monthly[name], yearly.get(name))
+                if ips is not None:
+                    entry["distinct_ips"] = ips
+        out[name] = entry
+    return out
+
+
+def _calendar_year_ips(
+    snap: Snapshot, names: list[str], start: dt.date, end: dt.date
+) -> dict[str, int]:
+    """Distinct IPs of a whole calendar year (the yearly `stats` row), when that is the period."""
+    if not (start.month == 1 and start.day == 1 and end == dt.date(start.year, 12, 31)):
+        return {}
+    rows = q.monthly_stats(snap, names, end, end, monthly=False)
+    return {
+        name: (by_date[end].distinct_ips if end in by_date else 0) for name, by_date in rows.items()
+    }
+
+
+def _month_entries(
+    months: list[dt.date], stats: dict[dt.date, q.MonthStat]
+) -> list[dict[str, Any]]:
+    """Monthly rows of `stats` over the period; months without downloads are zeros."""
+    zero = q.MonthStat(dt.date.min, 0, 0)
+    return [
+        {
+            "month": m.strftime("%Y-%m"),
+            "downloads": stats.get(m, zero).downloads,
+            "distinct_ips": stats.get(m, zero).distinct_ips,
+        }
+        for m in months
+    ]
+
+
+def _exact_ips(
+    months: list[dt.date], stats: dict[dt.date, q.MonthStat], year_ips: int | None
+) -> int | None:
+    """Distinct IPs of the whole period when `stats` holds it exactly: one month or one year.
+
+    Other spans would need a distinct count over several months, which is not the sum of
+    the months' counts; those answers carry only the per-month list.
+    """
+    if len(months) == 1:
+        month = stats.get(months[0])
+        return month.distinct_ips if month else 0
+    return year_ips
+
+
+@bp.get("/top/<period>/<n>")
+def top(period: str, n: str) -> Response:
+    """The n most downloaded packages in a period, optionally within one category."""
+    count = parse_top_n(n)
+    snap = _snapshot()
+    start, end = parse_period(period, snap.valid_thru, None)
+    category = arg("category", required=False)
+    if category is not None and category not in q.known_categories(snap):
+        categories = ", ".join(sorted(q.known_categories(snap)))
+        raise ApiError(f"invalid category; expected one of: {categories}")
+    key = ("top", start, end, count, category)
+    return _respond(snap, key, lambda: _top_payload(snap, start, end, count, category))
+
+
+def _top_payload(
+    snap: Snapshot, start: dt.date, end: dt.date, count: int, category: str | None
+) -> dict[str, Any]:
+    ranked = q.package_totals(snap, start, end, category)[:count]
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "category": category,
+        "packages": [
+            {"rank": i + 1, "package": e.package, "category": e.category, "downloads": e.downloads}
+            for i, e in enumerate(ranked)
+        ],
+    }
+
+
+# ---------------------------------------------------------------- the API's description
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 document; it does not depend on the data, only on this code."""
+    resp = Response(json_bytes(openapi_document()), mimetype="application/json")
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
+@bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(rest: str) -> Response:
+    """Unknown API paths (and methods other than GET) answer in JSON, like everything here."""
+    if request.method != "GET":
+        return error_response(405, "method not allowed")
+    return error_response(404, "not found")

@@ -1,0 +1,370 @@
+"""The OpenAPI 3.0 description of /api/, served at /api/openapi.json.
+
+Kept as Python data next to the views (not a hand-edited JSON file) so that the allow-lists
+it advertises are the very tuples the views validate against; a test drives the app from this
+document with schemathesis, so a drift between the two fails CI.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from renderer.api import queries as q
+from renderer.api.params import (
+    BULK_MAX,
+    GET_DATA_TIME_GROUPS,
+    GLOBAL_SUM_TIME_GROUPS,
+    PACKAGE_RE,
+    RANGE_MAX_MONTHS,
+    TOP_MAX,
+)
+
+DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+PERIOD_PATTERN = f"^(last-day|last-week|last-month|last-year|{DATE}:{DATE})$"
+
+
+NAME = PACKAGE_RE.pattern
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Invalid or missing parameter.",
+        404: "Unknown package.",
+        503: "The statistics are not available (no build yet, or the database is down).",
+    }
+    return {str(c): _json(_ref("Error"), text[c]) for c in (*codes, 503)}
+
+
+def _ok(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    ok = _json(schema, description)
+    ok["headers"] = {
+        "ETag": {"schema": {"type": "string"}, "description": "Changes with the content."},
+        "Last-Modified": {"schema": {"type": "string"}, "description": "The as-of day, 00:00 GMT."},
+        "Access-Control-Allow-Origin": {"schema": {"type": "string", "enum": ["*"]}},
+    }
+    return {"200": ok, "304": {"description": "Not modified (conditional GET)."}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str, required: bool = False):
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _path(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+MODEL = _query("model", {"type": "string", "enum": list(q.MODELS)}, "Data model.", required=True)
+COLUMN = {"type": "string", "enum": list(q.GROUP_COLUMNS)}
+PERIOD = _path(
+    "period",
+    {"type": "string", "pattern": PERIOD_PATTERN},
+    "`last-day`, `last-week` (7 days), `last-month` (30 days), `last-year` (365 days), each "
+    "ending at the last day of loaded data (`valid_thru`), or `YYYY-MM-DD:YYYY-MM-DD` "
+    "(inclusive, UTC days).",
+)
+PACKAGES = _path(
+    "packages",
+    {"type": "string", "pattern": rf"^{NAME}(,{NAME})*$"},
+    f"One package name, or up to {BULK_MAX} comma-separated names (bulk: an object keyed by name, "
+    "`null` for unknown names).",
+)
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "GroupValue": {
+        "type": "string",
+        "nullable": True,
+        "description": "A value of the grouping column; `country` is always null (unknown).",
+    },
+    "DataEntry": {
+        "type": "object",
+        "description": "Without second_group_by: `{<group_by>: value, data: n[, time_group]}`. "
+        "With it: `{<group_by>: value, <second_group_by>: [values], data: [counts]"
+        "[, time_group]}` with parallel lists.",
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "oneOf": [
+                    {"type": "integer", "minimum": 0},
+                    {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                ]
+            },
+            "time_group": {"type": "string", "pattern": r"^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$"},
+            **{
+                col: {
+                    "oneOf": [
+                        _ref("GroupValue"),
+                        {"type": "array", "items": _ref("GroupValue")},
+                    ]
+                }
+                for col in q.GROUP_COLUMNS
+            },
+        },
+        "additionalProperties": False,
+    },
+    "GlobalSum": {
+        "type": "object",
+        "required": ["total_sum", "time_group"],
+        "properties": {
+            "total_sum": {"type": "integer", "minimum": 0},
+            "time_group": {
+                "type": "string",
+                "pattern": r"^[0-9]{4}(-[0-9]{2}-[0-9]{2}( [0-9]{2}:00)?)?$",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "HourCount": {
+        "type": "object",
+        "required": ["hour", "total_primary"],
+        "properties": {
+            "hour": {"type": "integer", "minimum": 1, "maximum": 25},
+            "total_primary": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+    "MonthStat": {
+        "type": "object",
+        "required": ["month", "downloads", "distinct_ips"],
+        "properties": {
+            "month": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$"},
+            "downloads": {"type": "integer", "minimum": 0},
+            "distinct_ips": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+    "Point": {
+        "type": "object",
+        "required": ["package", "start", "end", "downloads"],
+        "properties": {
+            "package": {"type": "string"},
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "downloads": {"type": "integer", "minimum": 0},
+            "months": {
+                "type": "array",
+                "items": _ref("MonthStat"),
+                "description": "Present when the period is whole calendar months (from `stats`).",
+            },
+            "distinct_ips": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Present when the period is exactly one calendar month or one "
+                "calendar year: the distinct client IPs of that period.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Range": {
+        "type": "object",
+        "required": ["package", "start", "end", "downloads"],
+        "properties": {
+            "package": {"type": "string"},
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "downloads": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["day", "downloads"],
+                    "properties": {
+                        "day": {"type": "string", "format": "date"},
+                        "downloads": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "months": {"type": "array", "items": _ref("MonthStat")},
+        },
+        "additionalProperties": False,
+    },
+    "Top": {
+        "type": "object",
+        "required": ["start", "end", "category", "packages"],
+        "properties": {
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "category": {"type": "string", "nullable": True},
+            "packages": {
+                "type": "array",
+                "maxItems": TOP_MAX,
+                "items": {
+                    "type": "object",
+                    "required": ["rank", "package", "category", "downloads"],
+                    "properties": {
+                        "rank": {"type": "integer", "minimum": 1},
+                        "package": {"type": "string"},
+                        "category": {"type": "string"},
+                        "downloads": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "additionalProperties": False,
+    },
+}
+
+
+def _bulk_or_single(name: str) -> dict[str, Any]:
+    return {
+        "oneOf": [
+            _ref(name),
+            {
+                "type": "object",
+                "description": "Bulk answer keyed by package name; null for unknown packages.",
+                "additionalProperties": {"allOf": [_ref(name)], "nullable": True},
+                "minProperties": 1,
+            },
+        ]
+    }
+
+
+PATHS: dict[str, Any] = {
+    "/api/get_data": {
+        "get": {
+            "operationId": "get_data",
+            "summary": "Downloads grouped by one or two columns, optionally per time bucket.",
+            "parameters": [
+                MODEL,
+                _query("group_by", COLUMN, "Grouping column.", required=True),
+                _query(
+                    "second_group_by",
+                    COLUMN,
+                    "Second grouping column (must differ from group_by): its values and the "
+                    "counts become parallel lists.",
+                ),
+                _query(
+                    "time_group",
+                    {"type": "string", "enum": list(GET_DATA_TIME_GROUPS)},
+                    "Bucket by UTC year (`YYYY`), month (`YYYY-MM-01`) or day (`YYYY-MM-DD`).",
+                ),
+            ],
+            "responses": {
+                **_ok({"type": "array", "items": _ref("DataEntry")}, "Grouped counts."),
+                **_errors(400),
+            },
+        }
+    },
+    "/api/get_global_sum": {
+        "get": {
+            "operationId": "get_global_sum",
+            "summary": "Total downloads per UTC year, month, day or hour.",
+            "parameters": [
+                MODEL,
+                _query(
+                    "time_group",
+                    {"type": "string", "enum": list(GLOBAL_SUM_TIME_GROUPS)},
+                    "Bucket; hour labels are `YYYY-MM-DD HH:00` (UTC).",
+                    required=True,
+                ),
+            ],
+            "responses": {
+                **_ok({"type": "array", "items": _ref("GlobalSum")}, "Totals, oldest first."),
+                **_errors(400),
+            },
+        }
+    },
+    "/api/get_daily_downloads": {
+        "get": {
+            "operationId": "get_daily_downloads",
+            "summary": "Downloads per local hour of one day.",
+            "description": "Entry k counts the downloads in the k-th hour after local midnight; "
+            "`hour` is that hour's end (1..24, 23 or 25 entries on daylight-saving change days).",
+            "parameters": [
+                _query("timezone", {"type": "string"}, "IANA time zone (default UTC)."),
+                _query(
+                    "date",
+                    {"type": "string", "format": "date"},
+                    "Local day (default: today in that zone).",
+                ),
+            ],
+            "responses": {
+                **_ok(
+                    {"type": "array", "minItems": 23, "maxItems": 25, "items": _ref("HourCount")},
+                    "One entry per local hour.",
+                ),
+                **_errors(400),
+            },
+        }
+    },
+    "/api/downloads/point/{period}/{packages}": {
+        "get": {
+            "operationId": "downloads_point",
+            "summary": "Total downloads of one or more packages in a period.",
+            "parameters": [PERIOD, PACKAGES],
+            "responses": {
+                **_ok(_bulk_or_single("Point"), "Downloads in the period."),
+                **_errors(400, 404),
+            },
+        }
+    },
+    "/api/downloads/range/{period}/{packages}": {
+        "get": {
+            "operationId": "downloads_range",
+            "summary": "Downloads per UTC day of one or more packages "
+            f"(at most {RANGE_MAX_MONTHS} months).",
+            "parameters": [PERIOD, PACKAGES],
+            "responses": {
+                **_ok(_bulk_or_single("Range"), "Downloads per day, zeros included."),
+                **_errors(400, 404),
+            },
+        }
+    },
+    "/api/top/{period}/{n}": {
+        "get": {
+            "operationId": "top",
+            "summary": "The n most downloaded packages in a period.",
+            "parameters": [
+                PERIOD,
+                _path("n", {"type": "integer", "minimum": 1, "maximum": TOP_MAX}, "List length."),
+                _query("category", {"type": "string"}, "Only this category (bioc, annotation...)."),
+            ],
+            "responses": {**_ok(_ref("Top"), "Ranked packages."), **_errors(400)},
+        }
+    },
+}
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The whole document (built once; it only depends on this module)."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "bioc-webstats API",
+            "version": "1.0.0",
+            "description": "Bioconductor package download statistics. Every answer is JSON, "
+            "open to any origin (CORS), and supports conditional GET (ETag, Last-Modified). "
+            'Errors are `{"error": "..."}` with status 400 (bad input), 404 (unknown '
+            "package or path) or 503 (no data).",
+        },
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,213 @@
+"""Every SQL statement the JSON API runs, and nothing else.
+
+Request values never reach SQL text: values are bound parameters, and the only pieces of SQL
+chosen by a request (a grouping column, a time bucket) are looked up by key in the allow-lists
+below, whose values are fixed strings written here. Sorting and formatting happen in Python so
+that DuckDB and PostgreSQL (whose collations differ) give byte-identical answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from renderer.snapshot import Snapshot
+
+# model name (request) -> (table, count column) it reads.
+MODELS: dict[str, tuple[str, str]] = {"downloads": ("hourly_downloads", "downloads")}
+
+# grouping column (request) -> SQL expression. `country` is part of the dashboard contract but
+# no table holds it yet: every download's country is unknown, so it groups as one null value.
+GROUP_COLUMNS: dict[str, str] = {
+    "category": "category",
+    "package": "package",
+    "bioc_version": "bioc_version",
+    "download_type": "download_type",
+    "country": "cast(null as varchar)",
+}
+
+# time bucket (request) -> SQL expression over the UTC hour.
+TIME_BUCKETS: dict[str, str] = {
+    "year": "date_trunc('year', hour_at)",
+    "month": "date_trunc('month', hour_at)",
+    "day": "date_trunc('day', hour_at)",
+    "hour": "hour_at",
+}
+
+
+def _int(value: Any) -> int:
+    """PostgreSQL returns sums as Decimal; the API speaks plain integers."""
+    return int(value or 0)
+
+
+def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
+    """date_trunc gives a date on some engine/type pairs and a timestamp on others."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def grouped_counts(
+    snap: Snapshot, model: str, columns: Sequence[str], time_group: str | None
+) -> list[tuple[Any, ...]]:
+    """Download counts per (time bucket?, *columns); keys must come from the allow-lists.
+
+    Returns tuples `(bucket, value1[, value2], count)` where bucket is None without a
+    time_group. Sorted by bucket then values (None last), so output order is engine-free.
+    """
+    table, measure = MODELS[model]
+    exprs = [GROUP_COLUMNS[c] for c in columns]
+    bucket = TIME_BUCKETS[time_group] if time_group else "cast(null as timestamp)"
+    select = ", ".join([bucket, *exprs])
+    positions = ", ".join(str(i + 1) for i in range(len(exprs) + 1))
+    sql = f"select {select}, sum({measure}) from {table} group by {positions}"
+    rows = snap.rows(sql)
+    buckets: dict[Any, dt.datetime | None] = {}  # few distinct buckets, many rows
+    out = []
+    for r in rows:
+        if r[0] not in buckets:
+            buckets[r[0]] = None if r[0] is None else _as_datetime(r[0])
+        out.append((buckets[r[0]], *r[1:-1], _int(r[-1])))
+    out.sort(key=_sort_key)
+    return out
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Nulls last, then natural order of each key column; the count is not a key."""
+    return tuple((v is None, v if v is not None else "") for v in row[:-1])
+
+
+def global_sums(snap: Snapshot, model: str, time_group: str) -> list[tuple[dt.datetime, int]]:
+    """Total downloads per time bucket, oldest first."""
+    table, measure = MODELS[model]
+    bucket = TIME_BUCKETS[time_group]
+    rows = snap.rows(f"select {bucket}, sum({measure}) from {table} group by 1 order by 1")
+    return [(_as_datetime(r[0]), _int(r[1])) for r in rows]
+
+
+def minute_counts(
+    snap: Snapshot, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, int]]:
+    """Downloads per UTC minute in [start, end) (naive UTC bounds).
+
+    Every modern time zone offset is a whole number of minutes, so minute counts can be
+    bucketed into any zone's local hours exactly, half-hour and 45-minute zones included.
+    """
+    rows = snap.rows(
+        "select date_trunc('minute', request_at), count(*) from downloads "
+        "where request_at >= :start and request_at < :end group by 1",
+        {"start": start, "end": end},
+    )
+    return [(_as_datetime(r[0]), _int(r[1])) for r in rows]
+
+
+def known_packages(snap: Snapshot) -> frozenset[str]:
+    """Names in the package manifest (the `packages` seed), read once per build."""
+    return snap.cached(
+        ("api", "known_packages"),
+        lambda: frozenset(r[0] for r in snap.rows("select distinct package from packages")),
+    )
+
+
+def known_categories(snap: Snapshot) -> frozenset[str]:
+    """Category names from the `categories` seed: the allow-list for `?category=`."""
+    return snap.cached(
+        ("api", "known_categories"),
+        lambda: frozenset(r[0] for r in snap.rows("select category from categories")),
+    )
+
+
+def _in_list(names: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """An `in (...)` list of bound placeholders for `names` (the text holds no values)."""
+    params = {f"p{i}": name for i, name in enumerate(names)}
+    return ", ".join(f":p{i}" for i in range(len(names))), params
+
+
+def daily_counts(
+    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date
+) -> dict[str, dict[dt.date, int]]:
+    """Downloads per package and UTC day in [start, end] from the hourly mart."""
+    placeholders, params = _in_list(packages)
+    rows = snap.rows(
+        "select package, cast(hour_at as date), sum(downloads) from hourly_downloads "
+        f"where package in ({placeholders}) and hour_at >= :start and hour_at < :stop "
+        "group by 1, 2",
+        {**params, "start": _midnight(start), "stop": _midnight(end + dt.timedelta(days=1))},
+    )
+    out: dict[str, dict[dt.date, int]] = {name: {} for name in packages}
+    for package, day, count in rows:
+        out[package][_as_date(day)] = _int(count)
+    return out
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+@dataclass(frozen=True)
+class MonthStat:
+    """One monthly (or yearly) row of `stats`, summed over the package's categories."""
+
+    date: dt.date
+    downloads: int
+    distinct_ips: int
+
+
+def monthly_stats(
+    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date, monthly: bool
+) -> dict[str, dict[dt.date, MonthStat]]:
+    """`stats` rows (monthly or yearly) dated within [start, end], per package.
+
+    A package listed in two categories would have two rows per period; distinct IPs of the
+    two cannot be merged exactly, so such sums are an upper bound (it does not happen in the
+    Bioconductor manifest).
+    """
+    placeholders, params = _in_list(packages)
+    rows = snap.rows(
+        "select package, date, sum(download_count), sum(ip_count) from stats "
+        f"where package in ({placeholders}) and is_monthly = :monthly "
+        "and date >= :start and date <= :end group by 1, 2",
+        {**params, "monthly": monthly, "start": start, "end": end},
+    )
+    out: dict[str, dict[dt.date, MonthStat]] = {name: {} for name in packages}
+    for package, date, downloads, ips in rows:
+        day = _as_date(date)
+        out[package][day] = MonthStat(day, _int(downloads), _int(ips))
+    return out
+
+
+@dataclass(frozen=True)
+class TopEntry:
+    """One package of a top list."""
+
+    category: str
+    package: str
+    downloads: int
+
+
+def package_totals(
+    snap: Snapshot, start: dt.date, end: dt.date, category: str | None
+) -> list[TopEntry]:
+    """Downloads per (category, package) in [start, end], most downloaded first.
+
+    Ties are broken by lower-case name, then bytes (as the legacy score ranks), in Python.
+    """
+    params: dict[str, Any] = {"start": _midnight(start), "stop": _midnight(end + dt.timedelta(1))}
+    where = "hour_at >= :start and hour_at < :stop"
+    if category is not None:
+        where += " and category = :category"
+        params["category"] = category
+    rows = snap.rows(
+        f"select category, package, sum(downloads) from hourly_downloads where {where} "
+        "group by 1, 2",
+        params,
+    )
+    entries = [TopEntry(r[0], r[1], _int(r[2])) for r in rows]
+    entries.sort(key=lambda e: (-e.downloads, e.package.lower(), e.package, e.category))
+    return entries

@@ -1,0 +1,227 @@
+"""`webstats load`: formats, compression, rejects, whole-file atomicity, idempotence."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+
+import pytest
+
+from webstats.ingest.formats import CLOUDFRONT_FIELDS as FIELDS_33
+from webstats.ingest.formats import HISTORIC_FIELD_COUNTS
+
+PKG = "/packages/3.18/bioc/src/contrib/ACME_2.58.0.tar.gz"
+
+
+@pytest.fixture
+def duck(new_warehouse):
+    return new_warehouse("duckdb")
+
+
+@pytest.mark.parametrize("n_fields", HISTORIC_FIELD_COUNTS)
+def test_every_historic_cloudfront_field_set_loads(duck, tmp_path, n_fields, logs):
+    reqs = [
+        logs.req(PKG, ip="192.0.2.7", status=200),
+        logs.req("/index.html", ip="2001:db8::1", status=404),
+    ]
+    logs.write(
+        tmp_path / "logs" / f"E1.2024-01-15-10.{n_fields}.gz", logs.cloudfront(reqs, n_fields)
+    )
+
+    summary = duck.load(tmp_path / "logs")
+
+    assert (summary.loaded, summary.rejected, summary.ok) == (2, 0, True)
+    rows = duck.query(
+        "select request_at, client_ip, method, uri_stem, status, edge_location, user_agent "
+        "from raw_requests order by status",
+    )
+    assert [(str(r[0]), r[1], r[2], r[3], r[4]) for r in rows] == [
+        ("2024-01-15 10:00:00", "192.0.2.7", "GET", PKG, 200),
+        ("2024-01-15 10:00:00", "2001:db8::1", "GET", "/index.html", 404),
+    ]
+    assert rows[0][5] == "IAD89-P1"
+    assert (rows[0][6] is not None) == ("cs(User-Agent)" in FIELDS_33[:n_fields])
+
+
+@pytest.mark.parametrize("name", ["a.log", "a.log.gz", "a.log.bz2", "gzip-without-suffix"])
+def test_plain_gzip_and_bz2_files_load(duck, tmp_path, name, logs):
+    text = logs.cloudfront([logs.req(PKG), logs.req(PKG, ip="192.0.2.9")])
+    path = tmp_path / name
+    if name == "gzip-without-suffix":
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        logs.write(path, text)
+
+    summary = duck.load(path)
+
+    assert (summary.loaded_files, summary.loaded) == (1, 2)
+    assert duck.query("select log_format, line_count from load_ledger") == [("cloudfront", 2)]
+
+
+def test_apache_common_and_combined_lines_load_in_utc(duck, tmp_path, logs):
+    combined = logs.apache(logs.req(PKG, ip="198.51.100.4", query="x=1"))
+    common = logs.apache(
+        logs.req("/packages/3.18/bioc/src/contrib/a4Base_1.0.tar.gz"), combined=False
+    )
+    squid = (
+        '203.0.113.5 - - [15/Jan/2024:12:30:00 +0200] "GET http://bioconductor.org'
+        '/packages/devel/bioc/src/contrib/ACME_1.0.tar.gz HTTP/1.0" 200 99'
+    )
+    logs.write(tmp_path / "access.log.gz", "\n".join([combined, common, squid]) + "\n")
+
+    summary = duck.load(tmp_path / "access.log.gz")
+
+    assert (summary.loaded, summary.rejected) == (3, 0)
+    rows = duck.query(
+        "select client_ip, request_at, method, uri_stem, uri_query, status, user_agent "
+        "from raw_requests order by client_ip",
+    )
+    assert [(r[0], str(r[1]), r[3], r[4], r[5]) for r in rows] == [
+        (
+            "192.0.2.1",
+            "2024-01-15 10:00:00",
+            "/packages/3.18/bioc/src/contrib/a4Base_1.0.tar.gz",
+            None,
+            200,
+        ),
+        ("198.51.100.4", "2024-01-15 10:00:00", PKG, "x=1", 200),
+        (
+            "203.0.113.5",
+            "2024-01-15 10:30:00",
+            "/packages/devel/bioc/src/contrib/ACME_1.0.tar.gz",
+            None,
+            200,
+        ),
+    ]
+    assert rows[1][6] == "R (4.3.2 x86_64-pc-linux-gnu)"
+    assert rows[0][6] is None
+
+
+def test_malformed_lines_are_set_aside_with_line_and_reason(duck, tmp_path, logs):
+    good = logs.cloudfront([logs.req(PKG), logs.req(PKG, ip="192.0.2.2")]).rstrip("\n").split("\n")
+    short = "2024-01-15\t10:00:00\t192.0.2.3"
+    bad_date = good[2].replace("2024-01-15", "2024-13-45", 1)
+    bad_status = "\t".join(
+        "2x0" if f == "sc-status" else v
+        for f, v in zip(FIELDS_33, good[3].split("\t"), strict=True)
+    )
+    lines = [good[0], good[1], good[2], short, bad_date, good[3], bad_status]
+    logs.write(tmp_path / "E1.2024-01-15-10.abc.gz", "\n".join(lines) + "\n")
+    apache = [
+        logs.apache(logs.req(PKG)),
+        "this is not a log line",
+        logs.apache(logs.req(PKG)).replace("15/Jan", "45/Jan"),
+    ]
+    logs.write(tmp_path / "access.log", "\n".join(apache) + "\n")
+
+    summary = duck.load(tmp_path)
+
+    assert (summary.loaded, summary.rejected, summary.ok) == (3, 5, True)
+    rejects = duck.query(
+        "select file_name, line_number, reason, line from load_rejects order by 1, 2"
+    )
+    assert [(r[0], r[1]) for r in rejects] == [
+        ("E1.2024-01-15-10.abc.gz", 4),
+        ("E1.2024-01-15-10.abc.gz", 5),
+        ("E1.2024-01-15-10.abc.gz", 7),
+        ("access.log", 2),
+        ("access.log", 3),
+    ]
+    reasons = [r[2] for r in rejects]
+    assert reasons[0].startswith("MISSING COLUMNS")
+    assert reasons[1].startswith("CAST") and "2024-13-45" in reasons[1]
+    assert reasons[2].startswith("CAST") and "2x0" in reasons[2]
+    assert reasons[3] == "not an Apache/Squid common or combined log line"
+    assert reasons[4].startswith("bad timestamp")
+    assert rejects[0][3] == short
+    ledger = duck.query(
+        "select file_name, line_count, loaded_count, rejected_count from load_ledger order by 1",
+    )
+    assert ledger == [("E1.2024-01-15-10.abc.gz", 5, 2, 3), ("access.log", 3, 1, 2)]
+
+
+def test_truncated_gzip_is_reported_and_nothing_of_it_loads(duck, tmp_path, logs):
+    reqs = [logs.req(PKG, ip=f"10.0.{i // 250}.{i % 250}") for i in range(20000)]
+    good = logs.write(tmp_path / "logs" / "E1.2024-01-15-10.good.gz", logs.cloudfront(reqs[:10]))
+    whole = gzip.compress(logs.cloudfront(reqs).encode())
+    (tmp_path / "logs" / "E1.2024-01-15-11.cut.gz").write_bytes(whole[: len(whole) // 2])
+
+    summary = duck.load(tmp_path / "logs")
+
+    assert not summary.ok
+    assert len(summary.problems) == 1 and "E1.2024-01-15-11.cut.gz" in summary.problems[0]
+    assert "nothing from it was loaded" in summary.problems[0]
+    assert summary.loaded == 10
+    assert duck.query("select file_name from load_ledger") == [(good.name,)]
+    assert duck.query("select count(*) from raw_requests") == [(10,)]
+    assert duck.query("select count(*) from load_rejects") == [(0,)]
+
+
+def test_reloading_is_a_noop_and_a_changed_file_is_refused(duck, tmp_path, logs):
+    path = logs.write(tmp_path / "E1.2024-01-15-10.x.gz", logs.cloudfront([logs.req(PKG)]))
+    copy = tmp_path / "copy" / "renamed.gz"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    assert duck.load(path).loaded == 1
+
+    again = duck.load(path, copy)
+    assert (again.loaded_files, again.skipped_files, again.loaded, again.ok) == (0, 2, 0, True)
+
+    changed = tmp_path / "other" / path.name
+    logs.write(changed, logs.cloudfront([logs.req(PKG), logs.req(PKG)]))
+    refused = duck.load(changed)
+    assert not refused.ok and "already loaded" in refused.problems[0]
+    assert duck.query("select count(*) from raw_requests") == [(1,)]
+
+
+def test_postgres_load_matches_duckdb(new_warehouse, logs, tmp_path):
+    reqs = [logs.req(PKG, ip=f"192.0.2.{i}", when=f"2024-01-15 10:00:{i:02d}") for i in range(30)]
+    text = logs.cloudfront(reqs, extra_lines=["garbage\tline"])
+    logs.write(tmp_path / "logs" / "E1.2024-01-15-10.a.gz", text)
+    logs.write(tmp_path / "logs" / "access.log.bz2", logs.apache(logs.req(PKG)) + "\nnope\n")
+    pg = new_warehouse("postgres")
+    duck = new_warehouse("duckdb")
+
+    summaries = [s.load(tmp_path / "logs") for s in (pg, duck)]
+
+    assert [(s.loaded, s.rejected) for s in summaries] == [(31, 2), (31, 2)]
+    sql = (
+        "select file_id, request_at, client_ip, method, uri_stem, uri_query, status, bytes_sent "
+        "from raw_requests order by file_id, request_at, client_ip"
+    )
+    assert pg.query(sql) == duck.query(sql)
+    sql = "select file_id, file_name, line_number, reason from load_rejects order by 1, 3"
+    assert pg.query(sql) == duck.query(sql)
+    assert pg.load(tmp_path / "logs").loaded_files == 0
+
+
+def test_cli_load_prints_a_summary_and_fails_on_a_bad_file(tmp_path, logs):
+    logs.write(tmp_path / "logs" / "E1.2024-01-15-10.a.gz", logs.cloudfront([logs.req(PKG)]))
+    (tmp_path / "logs" / "junk.gz").write_bytes(b"\x1f\x8b not really gzip")
+    env = dict(os.environ, WEBSTATS_DUCKDB=str(tmp_path / "w.duckdb"), WEBSTATS_TARGET="duckdb")
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "webstats.cli", "load", str(tmp_path / "logs")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+    assert proc.returncode == 1
+    assert (
+        "files: 2 (loaded 1, already loaded 0, failed 1); lines: 1 (loaded 1, rejected 0)"
+        in proc.stdout
+    )
+    assert "junk.gz" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_header_only_and_empty_files_load_as_zero_lines(duck, tmp_path, logs):
+    logs.write(tmp_path / "logs" / "E1.2024-01-01-00.empty.gz", logs.cloudfront([]))
+    (tmp_path / "logs" / "zero-bytes.log").write_bytes(b"")
+
+    summary = duck.load(tmp_path / "logs")
+
+    assert (summary.loaded_files, summary.lines, summary.ok) == (2, 0, True)
+    assert duck.query("select line_count from load_ledger") == [(0,), (0,)]

@@ -1,0 +1,146 @@
+"""`webstats refresh`: idempotent, catches up, all-or-nothing, one writer at a time."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import signal
+import time
+
+import psutil
+import pytest
+
+from webstats.cli import main
+from webstats.core.warehouse import BUSY_EXIT, lock_path
+from webstats.jobs.dbt import DBT_MAIN
+from webstats.jobs.stage import next_path, staging_schemas
+
+STEPS = ["lock", "stage", "load", "build", "swap", "summary"]
+
+
+def test_refresh_twice_then_catch_up(warehouse, legacy, tmp_path, reference_2023):
+    w = warehouse.with_manifest(legacy.manifest)
+    logs = legacy.log_dir(tmp_path / "logs", "2023-01", "2023-02", "2023-03")
+
+    first = w.refresh(logs)
+    assert [r["step"] for r in first] == STEPS
+    assert all(r["ok"] for r in first) and all("seconds" in r for r in first)
+    assert first[2]["loaded_files"] > 0
+    after_first = w.marts()
+
+    second = w.refresh(logs)
+    assert second[2]["loaded_files"] == 0 and second[2]["skipped_files"] == first[2]["files"]
+    assert w.marts() == after_first
+
+    # the job was down for nine months: one run loads them all and gives the full result
+    legacy.log_dir(logs, "2023-")
+    third = w.refresh(logs)
+    assert third[2]["loaded_files"] > 0
+    assert third[-1]["valid_thru"] == "2023-12-31"
+    assert w.marts() == reference_2023
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _dbt_child(proc) -> psutil.Process | None:
+    try:
+        kids = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return None
+    return next((k for k in kids if DBT_MAIN in k.cmdline()), None)
+
+
+def _wait_for_build(proc, w) -> None:
+    """Block until the refresh is inside `dbt build` and has written into its stage."""
+    nxt, _ = staging_schemas(w.settings.pg_schema)
+    while proc.poll() is None:
+        if _dbt_child(proc) is not None:
+            if w.target == "duckdb":
+                return
+            written = w.rows(
+                "select count(*) from information_schema.tables where table_schema = "
+                f"'{nxt}' and table_name = 'stg_requests'",
+            )
+            if written[0][0]:
+                return
+        time.sleep(0.05)  # polling, not a timed assert
+    pytest.fail(f"refresh ended before its build could be killed: {proc.communicate()}")
+
+
+def test_killed_build_leaves_previous_tables_and_next_run_recovers(
+    warehouse, legacy, tmp_path, reference_2023, real_dbt_process
+):
+    w = warehouse.with_manifest(legacy.manifest)
+    logs = legacy.log_dir(tmp_path / "logs", "2023-01", "2023-02")
+    w.refresh(logs)
+    before = w.marts(with_stamp=True)
+    if w.target == "duckdb":
+        digest = _sha(w.settings.duckdb_path)
+
+    legacy.log_dir(logs, "2023-")
+    proc = w.start_cli("refresh", "--logs", str(logs), *legacy.version_args)
+    _wait_for_build(proc, w)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole job, dbt included, as systemd would
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    assert w.marts(with_stamp=True) == before  # the previous build still serves
+    if w.target == "duckdb":
+        assert _sha(w.settings.duckdb_path) == digest
+        assert next_path(w.settings.duckdb_path).exists()  # the stale copy, cleaned up next
+
+    records = w.refresh(logs)
+    assert records[-1]["ok"]
+    assert w.marts() == reference_2023
+    if w.target == "duckdb":
+        assert not next_path(w.settings.duckdb_path).exists()
+    else:
+        schemas = w.rows(
+            "select schema_name from information_schema.schemata where schema_name like "
+            f"'{w.settings.pg_schema}__%'",
+        )
+        assert schemas == []
+
+
+def _lock_is_held(w) -> bool:
+    if w.target == "duckdb":
+        fd = os.open(lock_path(w.settings.duckdb_path), os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+    rows = w.rows("select count(*) from pg_locks where locktype = 'advisory' and granted")
+    return rows[0][0] > 0
+
+
+def test_two_refreshes_at_once(warehouse, legacy, tmp_path, monkeypatch, capsys):
+    w = warehouse.with_manifest(legacy.manifest)
+    logs = legacy.log_dir(tmp_path / "logs", "2023-01")
+    first = w.start_cli("refresh", "--logs", str(logs), *legacy.version_args)
+    line = first.stdout.readline()  # written once the lock is held
+    assert '"step": "lock"' in line and '"ok": true' in line, line + first.stderr.read()
+    assert _lock_is_held(w)
+
+    for key, value in w.cli_env().items():
+        monkeypatch.setenv(key, value)
+    status = main(["refresh", "--logs", str(logs), *legacy.version_args])
+    err = capsys.readouterr().err
+    assert status == BUSY_EXIT
+    assert "another webstats run holds" in err
+
+    out, errs = first.communicate()
+    assert first.returncode == 0, out + errs
+    assert w.json_lines(line + out)[-1]["ok"]
+
+
+def test_refresh_reports_bad_input(warehouse, legacy, tmp_path):
+    w = warehouse.with_manifest(legacy.manifest)
+    proc = w.cli("refresh", "--logs", str(tmp_path / "missing"))
+    assert proc.returncode != 0
+    assert "missing" in proc.stderr

@@ -1,0 +1,179 @@
+"""get_data, get_global_sum and get_daily_downloads on the hand-made data (docs/rules.md).
+
+Every expected value was worked out by hand from the event list in conftest.py (numbers in the
+comments are the event numbers there); each test runs on DuckDB and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def get(client, url: str):
+    resp = client.get(url)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/json"
+    return resp.get_json()
+
+
+def test_get_data_one_column(client):
+    assert get(client, "/api/get_data?model=downloads&group_by=category") == [
+        {"category": "annotation", "data": 3},  # 5, 14, 22
+        {"category": "bioc", "data": 17},
+        {"category": "experiment", "data": 2},  # 9, 20
+    ]
+
+
+def test_get_data_per_year(client):
+    assert get(client, "/api/get_data?model=downloads&group_by=category&time_group=year") == [
+        {"category": "annotation", "data": 1, "time_group": "2023"},  # 22
+        {"category": "bioc", "data": 1, "time_group": "2023"},  # 21
+        {"category": "annotation", "data": 2, "time_group": "2024"},
+        {"category": "bioc", "data": 16, "time_group": "2024"},
+        {"category": "experiment", "data": 2, "time_group": "2024"},
+    ]
+
+
+def test_get_data_per_month(client):
+    url = "/api/get_data?model=downloads&group_by=bioc_version&time_group=month"
+    assert get(client, url) == [
+        {"bioc_version": "3.17", "data": 1, "time_group": "2023-06-01"},
+        {"bioc_version": "3.18", "data": 1, "time_group": "2023-12-01"},
+        {"bioc_version": "3.18", "data": 9, "time_group": "2024-03-01"},  # 1..9
+        {"bioc_version": "3.19", "data": 5, "time_group": "2024-05-01"},  # 10..14
+        {"bioc_version": "3.19", "data": 3, "time_group": "2024-10-01"},  # 15..17
+        {"bioc_version": "3.20", "data": 3, "time_group": "2024-11-01"},  # 18..20
+    ]
+
+
+def test_get_data_per_day(client):
+    url = "/api/get_data?model=downloads&group_by=package&time_group=day"
+    data = get(client, url)
+    assert data[:3] == [
+        {"package": "gamma.db", "data": 1, "time_group": "2023-06-01"},
+        {"package": "alpha", "data": 1, "time_group": "2023-12-31"},
+        {"package": "alpha", "data": 3, "time_group": "2024-03-10"},  # 1, 2, 3
+    ]
+    assert {"package": "beta", "data": 1, "time_group": "2024-03-10"} in data  # 4
+    assert sum(e["data"] for e in data) == 22
+
+
+def test_get_data_second_group_by(client):
+    url = "/api/get_data?model=downloads&group_by=category&second_group_by=download_type"
+    assert get(client, url) == [
+        {"category": "annotation", "download_type": ["source"], "data": [3]},
+        {
+            "category": "bioc",
+            "download_type": ["mac.binary", "source", "win.binary"],
+            "data": [2, 13, 2],  # mac 4, 15; win 3, 12
+        },
+        {"category": "experiment", "download_type": ["source", "win.binary"], "data": [1, 1]},
+    ]
+
+
+def test_get_data_second_group_by_per_year(client):
+    url = (
+        "/api/get_data?model=downloads&group_by=download_type&second_group_by=category"
+        "&time_group=year"
+    )
+    assert get(client, url) == [
+        {
+            "download_type": "source",
+            "category": ["annotation", "bioc"],
+            "data": [1, 1],
+            "time_group": "2023",
+        },
+        {"download_type": "mac.binary", "category": ["bioc"], "data": [2], "time_group": "2024"},
+        {
+            "download_type": "source",
+            "category": ["annotation", "bioc", "experiment"],
+            "data": [2, 12, 1],
+            "time_group": "2024",
+        },
+        {
+            "download_type": "win.binary",
+            "category": ["bioc", "experiment"],
+            "data": [2, 1],
+            "time_group": "2024",
+        },
+    ]
+
+
+def test_country_is_one_unknown_group(client):
+    """No table knows the country: every download falls in one null group (documented)."""
+    assert get(client, "/api/get_data?model=downloads&group_by=country") == [
+        {"country": None, "data": 22}
+    ]
+    url = "/api/get_data?model=downloads&group_by=category&second_group_by=country"
+    assert get(client, url)[1] == {"category": "bioc", "country": [None], "data": [17]}
+
+
+def test_global_sum_per_year_and_day(client):
+    assert get(client, "/api/get_global_sum?model=downloads&time_group=year") == [
+        {"total_sum": 2, "time_group": "2023"},
+        {"total_sum": 20, "time_group": "2024"},
+    ]
+    assert get(client, "/api/get_global_sum?model=downloads&time_group=day") == [
+        {"total_sum": 1, "time_group": "2023-06-01"},
+        {"total_sum": 1, "time_group": "2023-12-31"},
+        {"total_sum": 4, "time_group": "2024-03-10"},
+        {"total_sum": 2, "time_group": "2024-03-11"},
+        {"total_sum": 1, "time_group": "2024-03-30"},
+        {"total_sum": 2, "time_group": "2024-03-31"},
+        {"total_sum": 2, "time_group": "2024-05-14"},
+        {"total_sum": 3, "time_group": "2024-05-15"},
+        {"total_sum": 3, "time_group": "2024-10-27"},
+        {"total_sum": 2, "time_group": "2024-11-03"},
+        {"total_sum": 1, "time_group": "2024-11-04"},
+    ]
+
+
+def test_global_sum_per_hour(client):
+    hours = get(client, "/api/get_global_sum?model=downloads&time_group=hour")
+    assert len(hours) == 20  # 22 downloads, two pairs share an hour (10+11, 12+13)
+    assert hours[:2] == [
+        {"total_sum": 1, "time_group": "2023-06-01 12:00"},
+        {"total_sum": 1, "time_group": "2023-12-31 23:00"},
+    ]
+    assert {"total_sum": 2, "time_group": "2024-05-14 18:00"} in hours
+    assert {"total_sum": 2, "time_group": "2024-05-15 00:00"} in hours
+    assert sum(h["total_sum"] for h in hours) == 22
+
+
+def hours(client, zone: str, day: str) -> dict[int, int]:
+    data = get(client, f"/api/get_daily_downloads?timezone={zone}&date={day}")
+    assert [e["hour"] for e in data] == list(range(1, len(data) + 1))
+    return {e["hour"]: e["total_primary"] for e in data}
+
+
+def nonzero(counts: dict[int, int]) -> dict[int, int]:
+    return {h: n for h, n in counts.items() if n}
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "length", "expected"),
+    [
+        # spring forward: 00:00 EST = 05:00Z; 3 (06:30Z = 01:30 EST); 4 (07:00Z = 03:00 EDT)
+        ("America/New_York", "2024-03-10", 23, {1: 1, 2: 1, 3: 1, 23: 1}),
+        # fall back: 18 at 01:15 EDT, 19 at 01:15 EST (the repeated hour), 20 at 23:30 EST
+        ("America/New_York", "2024-11-03", 25, {2: 1, 3: 1, 25: 1}),
+        ("Europe/Berlin", "2024-03-31", 23, {1: 1, 3: 1, 23: 1}),
+        ("Europe/Berlin", "2024-10-27", 25, {3: 1, 4: 1, 25: 1}),
+        # +05:30: 12 (00:00Z) and 13 (00:45Z) share a UTC hour but not a local one
+        ("Asia/Kolkata", "2024-05-15", 24, {1: 1, 6: 1, 7: 1, 24: 1}),
+        # +05:45: the day is 18:15Z .. 18:15Z
+        ("Asia/Kathmandu", "2024-05-15", 24, {1: 2, 6: 1, 7: 1}),
+        ("UTC", "2024-05-15", 24, {1: 2, 19: 1}),
+        ("UTC", "2022-01-01", 24, {}),
+    ],
+)
+def test_daily_downloads(client, zone, day, length, expected):
+    counts = hours(client, zone, day)
+    assert len(counts) == length
+    assert nonzero(counts) == {h: n for h, n in expected.items() if n}
+
+
+def test_daily_downloads_defaults_to_utc_today(client):
+    data = get(client, "/api/get_daily_downloads")
+    assert len(data) == 24
+    assert all(e["total_primary"] == 0 for e in data)  # no data after 2024-11-04

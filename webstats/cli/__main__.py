@@ -1,0 +1,7 @@
+"""`python -m webstats.cli`: the `webstats` command."""
+
+import sys
+
+from webstats.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""What every layer stands on: settings, the warehouse connection, seeds, value types."""

@@ -1,0 +1,297 @@
+"""The one place that knows DuckDB from PostgreSQL.
+
+Everything else asks this module for what it needs from the warehouse of a `Settings`:
+a connection (`connect`), a SQLAlchemy engine for the renderer (`sqlalchemy_engine`), the
+writer lock (`writer_lock`), and small facts (`location`, `state_key`, `file_identity`).
+The two engines differ in ways these hide: DuckDB is one file that one process may write
+(readers of other processes hold it read-only), PostgreSQL is a schema on a server; DuckDB
+binds `?` placeholders and PostgreSQL's driver `%s`; the writer lock is an `flock` on a file
+beside the DuckDB file, or a session advisory lock on PostgreSQL. Athena has no connection
+here: dbt reaches it, and the site never reads it directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .settings import Settings
+
+#: exit status of a writer that found another one holding the lock (EX_TEMPFAIL: try later)
+BUSY_EXIT = 75
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse's writer lock."""
+
+
+class NoConnection(ValueError):
+    """The target has no connection this program can open (Athena)."""
+
+
+def quote_ident(name: str) -> str:
+    """A quoted SQL identifier (both engines quote with double quotes)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_placeholders(sql: str) -> str:
+    """`?` placeholders as psycopg's `%s` (and literal `%` doubled), outside quoted text."""
+    out: list[str] = []
+    quote: str | None = None
+    for ch in sql:
+        if quote is not None:
+            out.append("%%" if ch == "%" else ch)
+            if ch == quote:
+                quote = None
+        elif ch in ("'", '"'):
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            out.append("%s")
+        else:
+            out.append("%%" if ch == "%" else ch)
+    return "".join(out)
+
+
+class Connection:
+    """A connection to either engine behind one small interface.
+
+    SQL uses `?` placeholders; statements run in autocommit mode unless inside
+    `transaction()`; `copy_csv` appends a header-less CSV file to a table in bulk.
+    """
+
+    def __init__(self, engine: str, raw: Any):
+        self.engine = engine
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """Run one statement; the result has `fetchone()` / `fetchall()`."""
+        if self.engine == "postgres":
+            if params is None:
+                return self.raw.execute(sql)
+            return self.raw.execute(_pg_placeholders(sql), list(params))
+        return self.raw.execute(sql, list(params) if params is not None else None)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self.engine == "postgres":
+            with self.raw.cursor() as cur:
+                cur.executemany(_pg_placeholders(sql), rows)
+        else:
+            self.raw.executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """All statements of the block commit together, or none does."""
+        if self.engine == "postgres":
+            with self.raw.transaction():
+                yield self
+            return
+        self.raw.execute("begin transaction")
+        try:
+            yield self
+        except BaseException:
+            self.raw.execute("rollback")
+            raise
+        self.raw.execute("commit")
+
+    def copy_csv(self, table: str, path: Path, columns: str | None = None) -> None:
+        """Append the rows of a header-less CSV file to `table` (optionally these columns)."""
+        cols = f" ({columns})" if columns else ""
+        if self.engine == "postgres":
+            with (
+                self.raw.cursor() as cur,
+                cur.copy(f"copy {table}{cols} from stdin (format csv)") as copy,
+                open(path, "rb") as fh,
+            ):
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+            return
+        literal = "'" + str(path).replace("'", "''") + "'"
+        self.raw.execute(f"copy {table}{cols} from {literal} (format csv, header false)")
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _no_connection(settings: Settings) -> NoConnection:
+    return NoConnection(
+        f"the {settings.target} target has no direct connection; it is reached through dbt "
+        "(and reads the logs in place in S3)"
+    )
+
+
+def connect(settings: Settings, read_only: bool = False, create_schema: bool = False) -> Connection:
+    """A connection to the settings' warehouse: the DuckDB file, or the PostgreSQL schema
+    (as search_path; `create_schema` creates it first when missing)."""
+    if settings.target == "duckdb":
+        import duckdb  # imported on use: keeps `webstats --help` fast
+
+        return Connection("duckdb", duckdb.connect(str(settings.duckdb_path), read_only=read_only))
+    if settings.target == "postgres":
+        import psycopg  # imported on use: keeps `webstats --help` fast
+
+        schema = settings.pg_schema
+        raw = psycopg.connect(autocommit=True, options=f"-csearch_path={schema}")
+        if create_schema:
+            raw.execute(f"create schema if not exists {quote_ident(schema)}")
+        if read_only:
+            raw.execute("set default_transaction_read_only = on")
+        return Connection("postgres", raw)
+    raise _no_connection(settings)
+
+
+def connect_server(settings: Settings) -> Connection:
+    """A connection to the PostgreSQL server with no schema on the search path (for work
+    that spans schemas: the nightly job's staging schema and swap)."""
+    if settings.target != "postgres":
+        raise _no_connection(settings)
+    import psycopg  # imported on use: keeps `webstats --help` fast
+
+    return Connection("postgres", psycopg.connect(autocommit=True, application_name="webstats"))
+
+
+def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int = 5) -> Any:
+    """A SQLAlchemy engine over the warehouse (the renderer reads the marts through it)."""
+    import sqlalchemy as sa  # imported on use: keeps `webstats --help` fast
+
+    if settings.target == "duckdb":
+        return sa.create_engine(
+            f"duckdb:///{settings.duckdb_path}",
+            connect_args={"read_only": True} if read_only else {},
+            poolclass=sa.pool.QueuePool,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+    if settings.target == "postgres":
+        return sa.create_engine(
+            "postgresql+psycopg://",  # libpq reads PGHOST, PGPORT, PGUSER, ...
+            connect_args={"options": f"-csearch_path={settings.pg_schema}"},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+        )
+    raise _no_connection(settings)
+
+
+def file_identity(settings: Settings) -> tuple[int, int, int] | None:
+    """(inode, mtime, size) of the warehouse file, or None for a warehouse on a server.
+
+    A DuckDB build is swapped in as a new file; readers reopen when this changes. Raises
+    FileNotFoundError when the file is missing.
+    """
+    if settings.target != "duckdb":
+        return None
+    st = os.stat(settings.duckdb_path)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def exists(settings: Settings) -> bool:
+    """Whether the warehouse has been created (a DuckDB file is; a server always is)."""
+    return settings.target != "duckdb" or settings.duckdb_path.exists()
+
+
+def loads_logs(settings: Settings) -> bool:
+    """Whether `webstats load` fills this warehouse's raw tables (Athena reads S3 in place)."""
+    return settings.target in ("duckdb", "postgres")
+
+
+def location(settings: Settings) -> str:
+    """Where the warehouse is, for people: the DuckDB file, or the PostgreSQL schema."""
+    if settings.target == "duckdb":
+        return str(settings.duckdb_path)
+    if settings.target == "postgres":
+        return f"schema {settings.pg_schema}"
+    return settings.target
+
+
+def state_key(settings: Settings) -> str:
+    """A short name unique to this target and warehouse (dbt's state directory)."""
+    where = settings.duckdb_path if settings.target == "duckdb" else settings.pg_schema
+    digest = hashlib.sha1(f"{settings.target}:{where}".encode()).hexdigest()[:12]
+    return f"{settings.target}-{digest}"
+
+
+# ------------------------------------------------------------------------- the writer lock
+
+
+def lock_path(duckdb_path: Path) -> Path:
+    """The lock file sits next to the DuckDB file, so every user of that file agrees on it."""
+    return duckdb_path.with_name(duckdb_path.name + ".lock")
+
+
+@contextlib.contextmanager
+def _file_lock(duckdb_path: Path) -> Iterator[Path]:
+    """Hold an exclusive flock on the warehouse's lock file, or raise WarehouseBusy at once."""
+    path = lock_path(duckdb_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise WarehouseBusy(
+                    f"another webstats run holds {path}; not starting a second one"
+                ) from exc
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield path
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def advisory_key(schema: str) -> str:
+    """Text hashed into the advisory lock id: one lock per warehouse schema."""
+    return f"webstats-writer:{schema}"
+
+
+@contextlib.contextmanager
+def _advisory_lock(settings: Settings) -> Iterator[Connection]:
+    """Hold a session-level advisory lock for the schema on a dedicated connection."""
+    conn = connect_server(settings)
+    try:
+        got = conn.execute(
+            "select pg_try_advisory_lock(hashtextextended(?, 0))",
+            [advisory_key(settings.pg_schema)],
+        ).fetchone()[0]
+        if not got:
+            raise WarehouseBusy(
+                f"another webstats run holds the writer lock of schema {settings.pg_schema!r}; "
+                "not starting a second one"
+            )
+        yield conn
+    finally:
+        conn.close()  # ending the session releases the lock
+
+
+@contextlib.contextmanager
+def writer_lock(settings: Settings) -> Iterator[object]:
+    """One writer at a time per warehouse (DuckDB file or PostgreSQL schema).
+
+    Two nightly runs (a slow one and the next, or cron plus a manual run) must never both
+    proceed: on DuckDB they would each build a copy and the second swap would throw away
+    the first one's loads; on PostgreSQL they would race on the staging schema. The lock is
+    held by the process itself and dies with it (an flock, a session advisory lock), so a
+    killed run never leaves a stale lock behind. Raises WarehouseBusy when it is taken.
+    """
+    if settings.target == "duckdb":
+        with _file_lock(settings.duckdb_path) as held:
+            yield held
+    elif settings.target == "postgres":
+        with _advisory_lock(settings) as held:
+            yield held
+    else:
+        yield None  # Athena: dbt itself is the only writer; the scheduler runs one job

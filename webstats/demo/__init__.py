@@ -1,0 +1,1 @@
+"""Synthetic CloudFront logs for the demo and the benchmarks."""

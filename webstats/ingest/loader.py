@@ -1,0 +1,301 @@
+"""`webstats load`: log files -> `raw_requests`, once per file, whole or not at all.
+
+A file's identity is its content hash. Files are read by DuckDB in batches of files with the
+same shape (one `read_csv` call, parallel across files); a batch is one transaction. If a
+batch fails (a corrupt or truncated file), it is rolled back and its files are retried one
+by one, so one bad file is reported and the others still load.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from tqdm import tqdm
+
+from webstats.core.errors import first_line
+from webstats.core.settings import Settings
+
+from . import parse_sql
+from .formats import LogFormatError, LogShape, sniff
+from .rawstore import RawStore, open_store
+
+BATCH_BYTES = 64 * 1024 * 1024
+BATCH_FILES = 256
+
+
+@dataclass
+class LogFile:
+    path: Path
+    sha256: str
+    size: int
+    shape: LogShape
+    file_id: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class FileResult:
+    file_id: int
+    file_name: str
+    file_path: str
+    content_sha256: str
+    log_format: str
+    loaded_count: int = 0
+    rejected_count: int = 0
+    first_request_at: object = None
+    last_request_at: object = None
+
+    @property
+    def line_count(self) -> int:
+        return self.loaded_count + self.rejected_count
+
+
+@dataclass
+class LoadSummary:
+    files: int = 0
+    loaded_files: int = 0
+    skipped_files: int = 0
+    lines: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    loaded_file_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "loaded_files": self.loaded_files,
+            "skipped_files": self.skipped_files,
+            "failed_files": len(self.problems),
+            "lines": self.lines,
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def text(self) -> str:
+        d = self.as_dict()
+        return (
+            f"files: {d['files']} (loaded {d['loaded_files']}, already loaded "
+            f"{d['skipped_files']}, failed {d['failed_files']}); lines: {d['lines']} "
+            f"(loaded {d['loaded']}, rejected {d['rejected']}); {d['seconds']} s"
+        )
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files named on the command line, and every file below named directories, in name order."""
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found.extend(
+                sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith("."))
+            )
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise FileNotFoundError(f"no such file or directory: {p}")
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(r)
+    return unique
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def batches(files: list[LogFile]) -> Iterator[list[LogFile]]:
+    """Group files of one shape into batches bounded in bytes and count."""
+    by_shape: dict[LogShape, list[LogFile]] = {}
+    for f in files:
+        by_shape.setdefault(f.shape, []).append(f)
+    for group in by_shape.values():
+        batch: list[LogFile] = []
+        size = 0
+        for f in group:
+            if batch and (size + f.size > BATCH_BYTES or len(batch) >= BATCH_FILES):
+                yield batch
+                batch, size = [], 0
+            batch.append(f)
+            size += f.size
+        if batch:
+            yield batch
+
+
+class BatchReader:
+    """Turns a batch of files into rows in a DuckDB connection (temp tables)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path):
+        self.con = con
+        self.workdir = workdir
+        self.counter = 0
+
+    def _readable_path(self, f: LogFile) -> str:
+        """DuckDB reads gzip itself; bz2 (and gzip for read_text) is decompressed to a temp file."""
+        needs_plain = f.shape.compression == "bz2" or (
+            f.shape.compression == "gzip" and f.shape.log_format == "apache"
+        )
+        if not needs_plain:
+            return str(f.path)
+        opener = bz2.open if f.shape.compression == "bz2" else gzip.open
+        plain = self.workdir / f"{f.file_id}-{f.name}.plain"
+        try:
+            with opener(f.path, "rb") as src, open(plain, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        except (OSError, EOFError) as exc:
+            raise LogFormatError(f"cannot decompress ({f.shape.compression}): {exc}") from exc
+        return str(plain)
+
+    def read(self, batch: list[LogFile]) -> tuple[str, str]:
+        """Register the batch and return (rows SELECT, rejects SELECT) over it."""
+        self.counter += 1
+        tag = f"rej{self.counter}"
+        paths = [self._readable_path(f) for f in batch]
+        self.con.execute("create or replace temp table batch_files (path varchar, file_id integer)")
+        self.con.executemany(
+            "insert into batch_files values (?, ?)",
+            [(p, f.file_id) for p, f in zip(paths, batch, strict=True)],
+        )
+        shape = batch[0].shape
+        if shape.log_format == "cloudfront":
+            plain_shape = LogShape(
+                "gzip" if shape.compression == "gzip" else None,
+                shape.log_format,
+                shape.fields,
+                shape.header_lines,
+            )
+            return (
+                parse_sql.cloudfront_select(plain_shape, paths, tag),
+                parse_sql.cloudfront_rejects(tag),
+            )
+        self.con.execute(
+            f"create or replace temp table apache_lines as {parse_sql.apache_lines(paths)}"
+        )
+        cols = ", ".join(parse_sql.RAW_COLUMNS)
+        return (
+            f"select {cols} from apache_lines where reject_reason is null",
+            "select file_id, line_number, reject_reason as reason, line "
+            "from apache_lines where reject_reason is not null",
+        )
+
+
+def prepare(paths: list[Path], store: RawStore, summary: LoadSummary) -> list[LogFile]:
+    """Hash and sniff each file; drop the ones already loaded; report conflicts and bad files."""
+    todo: list[LogFile] = []
+    seen_hashes: set[str] = set()
+    for path in paths:
+        summary.files += 1
+        digest = file_sha256(path)
+        known = store.ledger_lookup(path.name, digest)
+        if known == "loaded" or digest in seen_hashes:
+            summary.skipped_files += 1
+            continue
+        if known == "conflict":
+            summary.problems.append(
+                f"{path}: a different file named {path.name} is already loaded; not loaded"
+            )
+            continue
+        try:
+            shape = sniff(path)
+        except (LogFormatError, OSError) as exc:
+            summary.problems.append(f"{path}: {exc}; not loaded")
+            continue
+        seen_hashes.add(digest)
+        todo.append(LogFile(path, digest, path.stat().st_size, shape))
+    return todo
+
+
+def load_paths(
+    settings: Settings, paths: Iterable[Path], progress: bool | None = None
+) -> LoadSummary:
+    """Load every not-yet-loaded log file below `paths` into the target's raw tables."""
+    started = time.monotonic()
+    summary = LoadSummary()
+    files = discover(paths)
+    show = sys.stderr.isatty() if progress is None else progress
+    with open_store(settings) as store, tempfile.TemporaryDirectory() as tmp:
+        todo = prepare(files, store, summary)
+        next_id = store.next_file_id()
+        reader = BatchReader(store.parser(), Path(tmp))
+        bar = _progress(sum(f.size for f in todo), show)
+        for batch in batches(todo):
+            for f in batch:  # contiguous ids per batch: the store counts rows by id range
+                f.file_id, next_id = next_id, next_id + 1
+            for result in _load_batch(store, reader, batch, summary):
+                summary.loaded_files += 1
+                summary.loaded += result.loaded_count
+                summary.rejected += result.rejected_count
+                summary.loaded_file_ids.append(result.file_id)
+            bar.update(sum(f.size for f in batch))
+        bar.close()
+    summary.lines = summary.loaded + summary.rejected
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _load_batch(
+    store: RawStore, reader: BatchReader, batch: list[LogFile], summary: LoadSummary
+) -> list[FileResult]:
+    """Store a batch in one transaction; on failure retry its files one at a time."""
+    try:
+        return _store(store, reader, batch)
+    except (duckdb.Error, LogFormatError, OSError) as exc:
+        if len(batch) == 1:
+            f = batch[0]
+            summary.problems.append(f"{f.path}: {first_line(exc)}; nothing from it was loaded")
+            return []
+    results: list[FileResult] = []
+    for f in batch:
+        results.extend(_load_batch(store, reader, [f], summary))
+    return results
+
+
+def _store(store: RawStore, reader: BatchReader, batch: list[LogFile]) -> list[FileResult]:
+    rows_sql, rejects_sql = reader.read(batch)
+    results = {
+        f.file_id: FileResult(f.file_id, f.name, str(f.path), f.sha256, f.shape.log_format)
+        for f in batch
+    }
+    store.store_batch(rows_sql, rejects_sql, results)
+    return list(results.values())
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, show: bool):
+    if not show or total == 0:
+        return _NoBar()
+    return tqdm(total=total, unit="B", unit_scale=True, desc="loading", file=sys.stderr)

@@ -1,0 +1,102 @@
+"""`webstats refresh`: the nightly job. Lock, (manifest), load, build, swap; one JSON line a step.
+
+The scheduler's log gets one JSON object per step (`step`, its counts, `seconds`), so a failed
+night can be read without dbt's full output. The work happens in a Stage (stage.py)
+and is swapped in only when every step succeeded, so the site serves the previous build
+until the new one is complete; a failed or killed run leaves it untouched.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from webstats.core.seeds import categories_path, manifest_path
+from webstats.core.settings import Settings
+from webstats.core.warehouse import connect, loads_logs
+from webstats.ingest.loader import load_paths
+
+from .manifest import update_manifest
+from .report import step
+from .stage import Stage, run_staged
+
+
+@dataclass
+class RefreshOptions:
+    logs: list[Path] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    release: str | None = None
+    devel: str | None = None
+    force: bool = False
+    full_refresh: bool = False
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The Bioconductor versions, when given, reach the build (home-page links)."""
+        out = {}
+        if self.release:
+            out["bioc_release"] = self.release
+        if self.devel:
+            out["bioc_devel"] = self.devel
+        return out
+
+
+def _load(stage: Stage, logs: Sequence[Path]) -> list[str]:
+    if not loads_logs(stage.raw):
+        with step("load", {"skipped": "athena reads the logs in place"}):
+            return []
+    with step("load") as rec:
+        summary = load_paths(stage.raw, list(logs), progress=False)
+        rec.update(summary.as_dict())
+        rec.pop("seconds", None)
+    for problem in summary.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return list(summary.problems)
+
+
+def _update_manifest(settings: Settings, opts: RefreshOptions) -> None:
+    with step("manifest") as rec:
+        changes = update_manifest(
+            manifest_path(settings.project_dir),
+            categories_path(settings.project_dir),
+            opts.packages,
+            opts.release,
+            opts.devel,
+            force=opts.force,
+            out=sys.stderr,
+        )
+        rec["changes"] = len(changes)
+
+
+def refresh(settings: Settings, opts: RefreshOptions) -> int:
+    """The daily job; returns the exit status (0 only when every step succeeded)."""
+    started = time.monotonic()
+    if opts.packages:
+        if not (opts.release and opts.devel):
+            raise ValueError("--packages needs --release and --devel")
+        _update_manifest(settings, opts)
+    problems = run_staged(
+        settings, lambda stage: _load(stage, opts.logs), opts.dbt_vars(), opts.full_refresh
+    )
+    with step("summary") as rec:
+        rec.update(_info(settings))
+        rec["problems"] = len(problems)
+        rec["ok"] = not problems
+        rec["total_seconds"] = round(time.monotonic() - started, 3)
+    return 0 if not problems else 1
+
+
+def _info(settings: Settings) -> dict:
+    """valid_thru / as_of_date / built_at of the build now serving (for the summary line)."""
+    try:
+        with connect(settings, read_only=True) as con:
+            row = con.execute(
+                "select valid_thru, as_of_date, built_at from webstats_info"
+            ).fetchone()
+    except Exception:  # the summary must not fail a successful run
+        return {}
+    if row is None:
+        return {}
+    return {"valid_thru": str(row[0]), "as_of_date": str(row[1]), "built_at": str(row[2])}
