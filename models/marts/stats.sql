@@ -1,5 +1,5 @@
 -- Downloads and distinct IPs per package, per month and per year (SPEC 4); the shared
--- rollup and its incremental rule are in macros/period_rollup.sql.
+-- rollup and its incremental rule are in macros/incremental/period_rollup.sql.
 {{ config(
     materialized='incremental',
     post_hook="{{ delete_shadowed_legacy_rows() }}",

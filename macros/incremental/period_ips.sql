@@ -12,7 +12,7 @@
   already stored, are appended; the result equals a full rebuild. Every row a run appends
   carries the same batch_file_id, the newest log file id among that run's downloads: it is
   the watermark, and a nightly build's checks read only the rows past the last complete
-  build's mark by it (macros/keys.sql, last_build_mark). A run whose new downloads bring no
+  build's mark by it (macros/checks/last_build_mark.sql). A run whose new downloads bring no
   unseen triple leaves the watermark where it was, so the next run looks at those downloads
   again and again finds nothing to add.
 -#}
