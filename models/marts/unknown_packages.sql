@@ -1,5 +1,7 @@
--- Package-shaped requests that were NOT counted because the manifest does not list the
--- name under the requested category: for analysts to see what was dropped and why.
+-- Package-shaped requests that were not counted because the manifest did not list the name
+-- under the requested category when they were loaded (int_package_requests.in_manifest),
+-- for analysts to see what was dropped; the manifest category and the reason are those of
+-- the current manifest.
 with package_requests as (
     select * from {{ ref('int_package_requests') }}
 ),
@@ -8,16 +10,19 @@ manifest as (
     select * from {{ ref('stg_packages') }}
 ),
 
-unmatched as (
-    select r.*
-    from package_requests as r
-    left join manifest as m
-        on m.package = r.package
-       and m.category = r.category
-    where m.package is null
+dropped as (
+    select
+        package,
+        category,
+        count(*) as requests,
+        min(request_date) as first_request_date,
+        max(request_date) as last_request_date
+    from package_requests
+    where not in_manifest
+    group by package, category
 ),
 
-other_category as (
+manifest_categories as (
     -- a package may be listed under one category only; keep the first if it is not
     select package, min(category) as manifest_category
     from manifest
@@ -26,20 +31,20 @@ other_category as (
 
 summarised as (
     select
-        u.package,
-        u.category,
-        o.manifest_category,
+        d.package,
+        d.category,
+        m.manifest_category,
         case
-            when o.manifest_category is null then 'not in the manifest'
+            when m.manifest_category is null then 'not in the manifest'
+            when m.manifest_category = d.category then 'added to the manifest after the requests were loaded'
             else 'in the manifest under another category'
         end as reason,
-        count(*) as requests,
-        min(u.request_date) as first_request_date,
-        max(u.request_date) as last_request_date
-    from unmatched as u
-    left join other_category as o
-        on o.package = u.package
-    group by u.package, u.category, o.manifest_category
+        d.requests,
+        d.first_request_date,
+        d.last_request_date
+    from dropped as d
+    left join manifest_categories as m
+        on m.package = d.package
 )
 
 select * from summarised
