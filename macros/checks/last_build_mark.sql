@@ -1,6 +1,6 @@
 {% macro last_build_mark() -%}
   {#- The newest log file (load_ledger id) whose rows have been checked, or none where
-      checks read every row. Every row a large incremental table gains or has rewritten
+      checks read every row (docs/rules.md, what a nightly build checks). Every row a large incremental table gains or has rewritten
       carries the id of a log file the run read, so it is checked by the build that writes
       it; only a build whose checks all passed gets to write webstats_info (it is built
       last), whose checked_thru_file_id then marks those rows as checked. Inside an

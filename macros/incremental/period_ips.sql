@@ -1,7 +1,8 @@
 {#-
-  The CTE chain shared by `int_package_period_ips` and `int_category_period_ips`: the
-  distinct (grain, period, ip_hash) triples of the downloads, monthly (date = first of the
-  month) and yearly (date = 31 December), ending in a CTE named `unseen_period_ips`.
+  The CTE chain shared by `int_package_period_ips` and `int_category_period_ips`
+  (docs/rules.md, distinct IPs): the distinct (grain, period, ip_hash) triples of the
+  downloads, monthly (date = first of the month) and yearly (date = 31 December), ending in
+  a CTE named `unseen_period_ips`.
 
   Why: a period's ip_count is a distinct count, and recomputing it with count(distinct)
   means re-reading every download of the touched month and year on every run (a whole

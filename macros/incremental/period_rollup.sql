@@ -1,7 +1,7 @@
 {#-
   The CTE chain shared by `stats` and `categorystats`: downloads and distinct IPs per
   `grain` and period, monthly (date = first of the month) and yearly (date = 31 December),
-  ending in a CTE named `periods`. Downloads are counted from `downloads`; distinct IPs are
+  ending in a CTE named `periods` (docs/rules.md, periods). Downloads are counted from `downloads`; distinct IPs are
   counted from `ips`, the model that keeps the grain's distinct (period, IP) triples
   (macros/incremental/period_ips.sql), so no run needs count(distinct) over a whole month or year.
 

@@ -1,4 +1,4 @@
--- Download score per package (SPEC 4): the monthly distinct-IP counts of the 12 complete
+-- Download score per package (docs/rules.md, the download score): the monthly distinct-IP counts of the 12 complete
 -- months before the as-of month, summed, divided by 12 and rounded up. Every package that
 -- ever had a download in the category has a score; rank 1 is the highest score (ties in
 -- case-insensitive name order). Also whether the manifest puts the package in the current

@@ -1,4 +1,4 @@
--- Downloads and distinct IPs per package, per month and per year (SPEC 4); the shared
+-- Downloads and distinct IPs per package, per month and per year (docs/rules.md, periods and distinct IPs); the shared
 -- rollup and its incremental rule are in macros/incremental/period_rollup.sql.
 {{ config(
     materialized='incremental',
