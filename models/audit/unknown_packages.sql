@@ -29,22 +29,28 @@ manifest_categories as (
     group by package
 ),
 
-summarised as (
+with_reasons as (
     select
-        d.package,
-        d.category,
+        d.*,
         m.manifest_category,
         case
-            when m.manifest_category is null then 'not in the manifest'
-            when m.manifest_category = d.category then 'added to the manifest after the requests were loaded'
+            when m.manifest_category is null
+                then 'not in the manifest'
+            when m.manifest_category = d.category
+                then 'added to the manifest after the requests were loaded'
             else 'in the manifest under another category'
-        end as reason,
-        d.requests,
-        d.first_request_date,
-        d.last_request_date
+        end as reason
     from dropped as d
     left join manifest_categories as m
         on m.package = d.package
 )
 
-select * from summarised
+select
+    package,
+    category,
+    manifest_category,
+    reason,
+    requests,
+    first_request_date,
+    last_request_date
+from with_reasons

@@ -57,8 +57,11 @@ download_shaped as (
     -- '/' or '%', a version without '_' or '/', extension tar.gz, tgz or zip. One anchored
     -- pattern; the parts are cut out below with string functions, much cheaper than
     -- capturing groups.
+    {%- set download_path = '^/packages/[^/]+/.+/'
+        ~ '(src/contrib|bin/.+/contrib/[^/]+)/'
+        ~ '[^/_%]+_[^/_]+[.](tar[.]gz|tgz|zip)$' %}
     select * from normalised_paths
-    where {{ regex_matches('uri_path', '^/packages/[^/]+/.+/(src/contrib|bin/.+/contrib/[^/]+)/[^/_%]+_[^/_]+[.](tar[.]gz|tgz|zip)$') }}
+    where {{ regex_matches('uri_path', download_path) }}
 ),
 
 path_parts as (
@@ -71,7 +74,7 @@ path_parts as (
 ),
 
 file_parts as (
-    -- the package name and the extension from the file name; between the version segment
+    -- the package name and the file extension from the file name; between the version segment
     -- and the file name, the repository path (= category path + contrib dir):
     -- uri_path = '/packages/' || bioc_version || '/' || repository_path || '/' || file_name
     select
@@ -81,7 +84,7 @@ file_parts as (
             when file_name like '%.tar.gz' then 'tar.gz'
             when file_name like '%.tgz' then 'tgz'
             else 'zip'
-        end as extension,
+        end as file_extension,
         substr(
             uri_path,
             12 + length(bioc_version),
@@ -91,13 +94,13 @@ file_parts as (
 ),
 
 versioned as (
-    -- the package version: between the first '_' and the '.' of the extension
+    -- the package version: between the first '_' and the '.' of the file extension
     select
         *,
         substr(
             file_name,
             length(package) + 2,
-            length(file_name) - length(package) - 2 - length(extension)
+            length(file_name) - length(package) - 2 - length(file_extension)
         ) as package_version
     from file_parts
 ),
@@ -125,7 +128,7 @@ package_shaped as (
         end as download_type
     from categorised
     where contrib_dir = 'src/contrib'
-       or {{ regex_matches('contrib_dir', '^bin/.+/contrib/[^/]+$') }}
+        or {{ regex_matches('contrib_dir', '^bin/.+/contrib/[^/]+$') }}
 ),
 
 manifest_checked as (
@@ -137,7 +140,7 @@ manifest_checked as (
     from package_shaped as r
     left join manifest as m
         on m.package = r.package
-       and m.category = r.category
+            and m.category = r.category
 )
 
 select

@@ -6,5 +6,5 @@ from {{ ref('downloads') }} as d
 left join {{ ref('packages') }} as m
     on m.package = d.package and m.category = d.category
 where m.package is null
-  and {{ rows_since_last_build('d.file_id') }}
+    and {{ rows_since_last_build('d.file_id') }}
 group by 1, 2
