@@ -1,8 +1,8 @@
--- What counts as a download, top to bottom (docs/rules.md): every request of the log files
--- loaded since the previous run goes through the steps below, and the ones shaped like a
--- package download are kept, each marked whether the manifest lists its package under its
--- category (in_manifest). `downloads` is exactly the rows with in_manifest;
--- `unknown_packages` summarises the others.
+-- What counts as a download, top to bottom (docs/rules.md; the steps are numbered as its
+-- points): every request of the log files loaded since the previous run goes through the
+-- steps below, and the ones shaped like a package download are kept, each marked whether
+-- the manifest lists its package under its category (in_manifest). `downloads` is exactly
+-- the rows with in_manifest; `unknown_packages` summarises the others.
 -- Incremental (append by log file): each loaded request is parsed once, and the manifest
 -- check is the one of the run that parsed it (the manifest at that time).
 {{ config(
@@ -52,7 +52,7 @@ normalised_paths as (
 ),
 
 download_shaped as (
-    -- 4. /packages/<version>/<repository path>/<contrib dir>/<package>_<version>.<extension>
+    -- 4. the shape /packages/<version>/<repository path>/<contrib dir>/<package>_<version>.<ext>
     -- with contrib dir src/contrib or bin/<...>/contrib/<...>, a package name without '_',
     -- '/' or '%', a version without '_' or '/', extension tar.gz, tgz or zip. One anchored
     -- pattern; the parts are cut out below with string functions, much cheaper than
@@ -65,7 +65,7 @@ download_shaped as (
 ),
 
 path_parts as (
-    -- 5. the Bioconductor version segment (3.18, release, devel, ...) and the file name
+    -- its parts: the Bioconductor version segment (3.18, release, devel, ...), the file name
     select
         *,
         {{ dbt.split_part('uri_path', "'/'", 3) }} as bioc_version,
@@ -106,7 +106,7 @@ versioned as (
 ),
 
 categorised as (
-    -- 6. the repository path starts with the log path of a category (seed `categories`)
+    -- the repository path starts with the log path of a category (seed `categories`)
     select
         r.*,
         c.category,
@@ -132,7 +132,7 @@ package_shaped as (
 ),
 
 manifest_checked as (
-    -- 7. the manifest (seed `packages`) lists the package under that category: a name
+    -- 5. the manifest (seed `packages`) lists the package under that category: a name
     -- missing from it, or listed under another category, is not a download
     select
         r.*,
