@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
+# SQL style of the dbt models and singular tests (.sqlfluff: dbt templater, no warehouse)
+.venv/bin/sqlfluff lint models tests/dbt
 exec .venv/bin/pytest "$@"

@@ -1,5 +1,6 @@
--- The days the published statistics refer to (SPEC 4): valid_thru is the last UTC day in the
--- loaded logs, the as-of day the day after. Derived from the data, never from the clock.
+-- The days the published statistics refer to (docs/rules.md, the as-of day): valid_thru is
+-- the last UTC day in the loaded logs, the as-of day the day after. Derived from the data,
+-- never from the clock.
 -- last_file_id: the newest loaded log file (what a complete build has checked).
 with requests as (
     select * from {{ ref('stg_requests') }}

@@ -1,6 +1,6 @@
 -- The distinct (category, period, IP hash) triples of the downloads, monthly and yearly:
 -- a category's ip_count in `categorystats` (an IP that fetched two of its packages counts
--- once). Incremental like int_package_period_ips (macros/period_ips.sql).
+-- once). Incremental like int_package_period_ips (macros/incremental/period_ips.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

@@ -1,12 +1,14 @@
--- Requests that have the shape of a package download (SPEC 3), before the package name is
--- checked against the manifest: a GET with a success or redirect status for
--- /packages/<version>/<category path>/(src/contrib|bin/<...>/contrib/<...>)/<P>_<V>.<ext>
--- (P without '_', '/' or '%'; V without '_' or '/'; ext tar.gz, tgz or zip).
--- Incremental (append by log file): the path is parsed once per loaded request, and
--- downloads, unknown_packages and the tests read the parsed rows.
+-- What counts as a download, top to bottom (docs/rules.md; the steps are numbered as its
+-- points): every request of the log files loaded since the previous run goes through the
+-- steps below, and the ones shaped like a package download are kept, each marked whether
+-- the manifest lists its package under its category (in_manifest). `downloads` is exactly
+-- the rows with in_manifest; `unknown_packages` summarises the others.
+-- Incremental (append by log file): each loaded request is parsed once, and the manifest
+-- check is the one of the run that parsed it (the manifest at that time).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='fail',
     full_refresh=(none if var('rebuild_downloads', false) else false),
 ) }}
 
@@ -19,17 +21,51 @@ categories as (
     select * from {{ ref('stg_categories') }}
 ),
 
-download_shaped as (
-    -- one anchored pattern for the whole rule; the parts are cut out below with string
-    -- functions, which are much cheaper than capturing groups
-    select *
-    from requests
-    where method = 'GET'
-      and status in (200, 301, 302, 307, 308)
-      and {{ regex_matches('uri_path', '^/packages/[^/]+/.+/(src/contrib|bin/.+/contrib/[^/]+)/[^/_%]+_[^/_]+[.](tar[.]gz|tgz|zip)$') }}
+manifest as (
+    select * from {{ ref('stg_packages') }}
 ),
 
-file_names as (
+get_requests as (
+    -- 1. the method is GET, in any letter case (HEAD, POST, ... never download)
+    select * from requests
+    where upper(method) = 'GET'
+),
+
+counted_statuses as (
+    -- 2. success or redirect: 200, 301, 302, 307, 308 (not 206, 304, 404, ...)
+    select * from get_requests
+    where status in (200, 301, 302, 307, 308)
+),
+
+normalised_paths as (
+    -- 3. the path without a query string (the loader keeps it in uri_query, which the rule
+    -- ignores; cut here too should a stem carry one) and with runs of '/' as one '/'
+    select
+        *,
+        case
+            -- the regular expression only where there is something to collapse
+            when uri_stem like '%//%'
+                then {{ regex_replace_all(dbt.split_part('uri_stem', "'?'", 1), '/+', '/') }}
+            else {{ dbt.split_part('uri_stem', "'?'", 1) }}
+        end as uri_path
+    from counted_statuses
+),
+
+download_shaped as (
+    -- 4. the shape /packages/<version>/<repository path>/<contrib dir>/<package>_<version>.<ext>
+    -- with contrib dir src/contrib or bin/<...>/contrib/<...>, a package name without '_',
+    -- '/' or '%', a version without '_' or '/', extension tar.gz, tgz or zip. One anchored
+    -- pattern; the parts are cut out below with string functions, much cheaper than
+    -- capturing groups.
+    {%- set download_path = '^/packages/[^/]+/.+/'
+        ~ '(src/contrib|bin/.+/contrib/[^/]+)/'
+        ~ '[^/_%]+_[^/_]+[.](tar[.]gz|tgz|zip)$' %}
+    select * from normalised_paths
+    where {{ regex_matches('uri_path', download_path) }}
+),
+
+path_parts as (
+    -- its parts: the Bioconductor version segment (3.18, release, devel, ...), the file name
     select
         *,
         {{ dbt.split_part('uri_path', "'/'", 3) }} as bioc_version,
@@ -37,49 +73,88 @@ file_names as (
     from download_shaped
 ),
 
-split_files as (
+file_parts as (
+    -- the package name and the file extension from the file name; between the version segment
+    -- and the file name, the repository path (= category path + contrib dir):
+    -- uri_path = '/packages/' || bioc_version || '/' || repository_path || '/' || file_name
     select
         *,
         {{ dbt.split_part('file_name', "'_'", 1) }} as package,
-        case when file_name like '%.tar.gz' then 7 else 4 end as extension_length,
-        -- uri_path = '/packages/' || bioc_version || '/' || repo_path || '/' || file_name
+        case
+            when file_name like '%.tar.gz' then 'tar.gz'
+            when file_name like '%.tgz' then 'tgz'
+            else 'zip'
+        end as file_extension,
         substr(
             uri_path,
             12 + length(bioc_version),
             length(uri_path) - 12 - length(bioc_version) - length(file_name)
-        ) as repo_path
-    from file_names
+        ) as repository_path
+    from path_parts
 ),
 
-package_requests as (
-    -- repo_path = <category path>/<contrib dir>, the category path one of the seed's
+versioned as (
+    -- the package version: between the first '_' and the '.' of the file extension
     select
-        r.request_at,
-        r.request_date,
-        r.request_hour,
-        r.ip_hash,
-        r.status,
-        c.category,
-        r.package,
+        *,
         substr(
-            r.file_name,
-            length(r.package) + 2,
-            length(r.file_name) - length(r.package) - 1 - r.extension_length
-        ) as package_version,
-        r.bioc_version,
-        case
-            when substr(r.repo_path, length(c.log_path) + 2) = 'src/contrib' then 'source'
-            when substr(r.repo_path, length(c.log_path) + 2) like 'bin/windows/%' then 'win.binary'
-            when substr(r.repo_path, length(c.log_path) + 2) like 'bin/macosx/%' then 'mac.binary'
-            else 'other'
-        end as download_type,
-        r.edge_location,
-        r.file_id
-    from split_files as r
+            file_name,
+            length(package) + 2,
+            length(file_name) - length(package) - 2 - length(file_extension)
+        ) as package_version
+    from file_parts
+),
+
+categorised as (
+    -- the repository path starts with the log path of a category (seed `categories`)
+    select
+        r.*,
+        c.category,
+        substr(r.repository_path, length(c.log_path) + 2) as contrib_dir
+    from versioned as r
     inner join categories as c
-        on substr(r.repo_path, 1, length(c.log_path) + 1) = c.log_path || '/'
-    where substr(r.repo_path, length(c.log_path) + 2) = 'src/contrib'
-       or {{ regex_matches("substr(r.repo_path, length(c.log_path) + 2)", '^bin/.+/contrib/[^/]+$') }}
+        on substr(r.repository_path, 1, length(c.log_path) + 1) = c.log_path || '/'
+),
+
+package_shaped as (
+    -- ... followed directly by the contrib dir, which gives the download type
+    select
+        *,
+        case
+            when contrib_dir = 'src/contrib' then 'source'
+            when contrib_dir like 'bin/windows/%' then 'win.binary'
+            when contrib_dir like 'bin/macosx/%' then 'mac.binary'
+            else 'other'
+        end as download_type
+    from categorised
+    where contrib_dir = 'src/contrib'
+        or {{ regex_matches('contrib_dir', '^bin/.+/contrib/[^/]+$') }}
+),
+
+manifest_checked as (
+    -- 5. the manifest (seed `packages`) lists the package under that category: a name
+    -- missing from it, or listed under another category, is not a download
+    select
+        r.*,
+        m.package is not null as in_manifest
+    from package_shaped as r
+    left join manifest as m
+        on m.package = r.package
+            and m.category = r.category
 )
 
-select * from package_requests
+select
+    request_at,
+    request_date,
+    request_hour,
+    ip_hash,
+    status,
+    category,
+    package,
+    package_version,
+    bioc_version,
+    download_type,
+    edge_location,
+    file_id,
+    in_manifest
+from manifest_checked

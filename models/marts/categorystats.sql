@@ -1,5 +1,6 @@
 -- Downloads and distinct IPs per category over all its valid packages, per month and per
--- year (SPEC 4); the same rollup and incremental rule as stats (macros/period_rollup.sql).
+-- year (docs/rules.md, periods and distinct IPs); the same rollup and incremental rule as
+-- stats (macros/incremental/period_rollup.sql).
 {{ config(
     materialized='incremental',
     post_hook="{{ delete_shadowed_legacy_rows() }}",

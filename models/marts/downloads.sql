@@ -1,6 +1,7 @@
--- One row per counted download: a package-shaped request whose package the manifest lists
--- under the requested category. Incremental: each run appends the downloads of the log
--- files loaded since the previous run (file ids only grow).
+-- One row per counted download: the package-shaped requests whose package the manifest
+-- lists under the requested category (int_package_requests decides; docs/rules.md).
+-- Incremental: each run appends the downloads of the log files loaded since the previous
+-- run (file ids only grow).
 -- It is the permanent record: `--full-refresh` rebuilds the rollups from it but leaves it
 -- alone (raw requests may have been pruned), unless `--vars '{rebuild_downloads: true}'`.
 {{ config(
@@ -15,28 +16,22 @@ with package_requests as (
     where {{ new_rows_filter('file_id', 'file_id') }}
 ),
 
-manifest as (
-    select * from {{ ref('stg_packages') }}
-),
-
-valid_downloads as (
+counted as (
     select
-        r.request_at,
-        r.request_date,
-        r.request_hour,
-        r.ip_hash,
-        r.status,
-        r.category,
-        r.package,
-        r.package_version,
-        r.bioc_version,
-        r.download_type,
-        r.edge_location,
-        r.file_id
-    from package_requests as r
-    inner join manifest as m
-        on m.package = r.package
-       and m.category = r.category
+        request_at,
+        request_date,
+        request_hour,
+        ip_hash,
+        status,
+        category,
+        package,
+        package_version,
+        bioc_version,
+        download_type,
+        edge_location,
+        file_id
+    from package_requests
+    where in_manifest
 )
 
-select * from valid_downloads
+select * from counted

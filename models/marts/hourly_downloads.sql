@@ -46,10 +46,10 @@ hourly as (
     from added as a
     left join stored as s
         on s.hour_at = a.hour_at
-       and s.category = a.category
-       and s.package = a.package
-       and s.bioc_version = a.bioc_version
-       and s.download_type = a.download_type
+            and s.category = a.category
+            and s.package = a.package
+            and s.bioc_version = a.bioc_version
+            and s.download_type = a.download_type
 )
 
 select

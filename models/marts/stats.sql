@@ -1,5 +1,6 @@
--- Downloads and distinct IPs per package, per month and per year (SPEC 4); the shared
--- rollup and its incremental rule are in macros/period_rollup.sql.
+-- Downloads and distinct IPs per package, per month and per year (docs/rules.md, periods
+-- and distinct IPs); the shared rollup and its incremental rule are in
+-- macros/incremental/period_rollup.sql.
 {{ config(
     materialized='incremental',
     post_hook="{{ delete_shadowed_legacy_rows() }}",

@@ -1,4 +1,4 @@
--- The repository categories (SPEC 2), one row each.
+-- The repository categories (docs/rules.md, categories), one row each.
 with categories as (
     select * from {{ ref('categories') }}
 )

@@ -1,10 +1,11 @@
--- Every logged request, typed and normalised: the path without its query string and with
--- runs of '/' collapsed to one, the client IP replaced by its salted hash.
+-- Every logged request, typed: its UTC day and hour, and the client IP replaced by its
+-- salted hash (no raw IP leaves this model). No request is selected or reshaped here: what
+-- counts as a download is decided in one place, int_package_requests (docs/rules.md).
 with raw_requests as (
     select * from {{ source('raw', 'raw_requests') }}
 ),
 
-normalised as (
+typed as (
     select
         file_id,
         request_at,
@@ -12,15 +13,11 @@ normalised as (
         {{ hour_of('request_at') }} as request_hour,
         edge_location,
         {{ ip_hash('client_ip') }} as ip_hash,
-        upper(method) as method,
+        method,
         status,
-        case
-            -- the regular expression only where there is something to collapse
-            when uri_stem like '%//%'
-                then {{ regex_replace_all(dbt.split_part('uri_stem', "'?'", 1), '/+', '/') }}
-            else {{ dbt.split_part('uri_stem', "'?'", 1) }}
-        end as uri_path
+        uri_stem,
+        uri_query
     from raw_requests
 )
 
-select * from normalised
+select * from typed

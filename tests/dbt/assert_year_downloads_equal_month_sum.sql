@@ -6,7 +6,7 @@ with periods as (
 ),
 
 years as (
-    select category, package, extract(year from date) as yr, download_count
+    select category, package, download_count, extract(year from date) as yr
     from periods
     where not is_monthly
 ),

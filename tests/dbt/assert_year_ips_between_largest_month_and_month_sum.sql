@@ -6,15 +6,19 @@ with periods as (
 ),
 
 month_bounds as (
-    select category, package, extract(year from date) as yr,
-           max(ip_count) as largest, sum(ip_count) as total
+    select
+        category,
+        package,
+        extract(year from date) as yr,
+        max(ip_count) as largest,
+        sum(ip_count) as total
     from periods
     where is_monthly
     group by 1, 2, 3
 ),
 
 years as (
-    select category, package, extract(year from date) as yr, ip_count
+    select category, package, ip_count, extract(year from date) as yr
     from periods
     where not is_monthly
 )

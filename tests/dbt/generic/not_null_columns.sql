@@ -4,7 +4,7 @@
   fixed cost, which over some sixty columns was a second of every nightly run. A failing
   test returns one row per column that holds nulls, with the number of null rows. With
   `file_id_column`, an incremental `dbt build` checks only the rows past the last complete
-  build's mark (macros/keys.sql, last_build_mark).
+  build's mark (macros/checks/last_build_mark.sql).
 -#}
 {% test not_null_columns(model, columns, file_id_column=none) %}
 with null_rows as (

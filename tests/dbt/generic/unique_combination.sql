@@ -2,7 +2,7 @@
   The combination of `columns` identifies a row: no two rows share it.
 
   With `file_id_column`, inside an incremental `dbt build` only the rows a nightly run wrote
-  are grouped (those past the mark of macros/keys.sql, last_build_mark), and joined
+  are grouped (those past the mark of macros/checks/last_build_mark.sql), and joined
   to the older rows; the older rows were checked when they were written, so the whole
   table stays unique while the run costs what its new rows cost. Everywhere else (`dbt
   test`, a full build) the scope is every row and the older set is empty: the whole table

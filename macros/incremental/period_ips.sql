@@ -1,7 +1,8 @@
 {#-
-  The CTE chain shared by `int_package_period_ips` and `int_category_period_ips`: the
-  distinct (grain, period, ip_hash) triples of the downloads, monthly (date = first of the
-  month) and yearly (date = 31 December), ending in a CTE named `unseen_period_ips`.
+  The CTE chain shared by `int_package_period_ips` and `int_category_period_ips`
+  (docs/rules.md, distinct IPs): the distinct (grain, period, ip_hash) triples of the
+  downloads, monthly (date = first of the month) and yearly (date = 31 December), ending in
+  a CTE named `unseen_period_ips`.
 
   Why: a period's ip_count is a distinct count, and recomputing it with count(distinct)
   means re-reading every download of the touched month and year on every run (a whole
@@ -12,7 +13,7 @@
   already stored, are appended; the result equals a full rebuild. Every row a run appends
   carries the same batch_file_id, the newest log file id among that run's downloads: it is
   the watermark, and a nightly build's checks read only the rows past the last complete
-  build's mark by it (macros/keys.sql, last_build_mark). A run whose new downloads bring no
+  build's mark by it (macros/checks/last_build_mark.sql). A run whose new downloads bring no
   unseen triple leaves the watermark where it was, so the next run looks at those downloads
   again and again finds nothing to add.
 -#}

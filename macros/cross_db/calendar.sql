@@ -8,18 +8,6 @@
   cast({{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', date_expr))) }} as date)
 {%- endmacro %}
 
-{% macro utc_now() -%}
-  {{ return(adapter.dispatch('utc_now', 'webstats')()) }}
-{%- endmacro %}
-
-{% macro default__utc_now() -%}
-  cast(current_timestamp at time zone 'UTC' as timestamp)
-{%- endmacro %}
-
-{% macro duckdb__utc_now() -%}
-  timezone('UTC', current_timestamp)
-{%- endmacro %}
-
 {% macro hour_of(ts_expr) -%}
   cast(extract(hour from {{ ts_expr }}) as integer)
 {%- endmacro %}

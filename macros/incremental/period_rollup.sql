@@ -1,9 +1,9 @@
 {#-
   The CTE chain shared by `stats` and `categorystats`: downloads and distinct IPs per
   `grain` and period, monthly (date = first of the month) and yearly (date = 31 December),
-  ending in a CTE named `periods`. Downloads are counted from `downloads`; distinct IPs are
+  ending in a CTE named `periods` (docs/rules.md, periods). Downloads are counted from `downloads`; distinct IPs are
   counted from `ips`, the model that keeps the grain's distinct (period, IP) triples
-  (macros/period_ips.sql), so no run needs count(distinct) over a whole month or year.
+  (macros/incremental/period_ips.sql), so no run needs count(distinct) over a whole month or year.
 
   Incremental: both sources only ever gain rows, so a period's counts are its stored counts
   plus what the rows added since the previous run bring: the downloads of log files past
@@ -12,7 +12,7 @@
   model lagged (skipped, failed, not selected) picks its triples up later instead of losing
   them. Only the periods those rows touch are rewritten; the result equals a full build.
   Years before the logs come from `legacy`, the imported legacy statistics; a year with
-  any computed data is computed (macros/legacy.sql).
+  any computed data is computed (macros/incremental/legacy_imports.sql).
 -#}
 {% macro period_rollup(grain, ips, legacy) -%}
 {%- set cols = grain | join(', ') -%}
@@ -68,7 +68,7 @@ added as (
 ),
 
 stored as (
-    -- the computed rows the additions add to (imported rows never: macros/legacy.sql)
+    -- the computed rows the additions add to (imported rows never: macros/incremental/legacy_imports.sql)
     {{ stored_rows(
         grain + ['date', 'is_monthly', 'download_count', 'ip_count', 'source_file_id', 'ips_batch_file_id'],
         shaped_like='added',
@@ -92,7 +92,7 @@ computed as (
 ),
 
 computed_years as (
-    -- imported legacy rows only fill years without computed data (macros/legacy.sql)
+    -- imported legacy rows only fill years without computed data (macros/incremental/legacy_imports.sql)
     select distinct extract(year from date) as yr from computed
     {{ computed_years_in_this() }}
 ),

@@ -1,4 +1,5 @@
-{#- Imported legacy history in the incremental marts (stats, categorystats).
+{#- Imported legacy history in the incremental marts (stats, categorystats); the rule is
+    in docs/rules.md, legacy history.
 
     Imported rows carry source_file_id = -import_id: negative, so they never move the
     log-file watermark (max(source_file_id)), and their smallest value tells which import

@@ -1,18 +1,5 @@
 {#- Regular expressions differ by engine; every model calls these instead. -#}
 
-{% macro regex_extract(expr, pattern, group) -%}
-  {{ return(adapter.dispatch('regex_extract', 'webstats')(expr, pattern, group)) }}
-{%- endmacro %}
-
-{% macro default__regex_extract(expr, pattern, group) -%}
-  regexp_extract({{ expr }}, '{{ pattern }}', {{ group }})
-{%- endmacro %}
-
-{% macro postgres__regex_extract(expr, pattern, group) -%}
-  (regexp_match({{ expr }}, '{{ pattern }}'))[{{ group }}]
-{%- endmacro %}
-
-
 {% macro regex_replace_all(expr, pattern, replacement) -%}
   {{ return(adapter.dispatch('regex_replace_all', 'webstats')(expr, pattern, replacement)) }}
 {%- endmacro %}

@@ -1,7 +1,7 @@
 -- One row describing the build: the days it covers and when it finished (the renderer
 -- shows built_at as the generation time and keys its caches on it). Built last, after
 -- every check passed: checked_thru_file_id tells the next build's checks of append-only
--- tables where to start (macros/keys.sql, last_build_mark).
+-- tables where to start (macros/checks/last_build_mark.sql).
 -- depends_on: {{ ref('stats') }}
 -- depends_on: {{ ref('categorystats') }}
 -- depends_on: {{ ref('package_scores') }}
