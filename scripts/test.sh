@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Run every check: set up, lint (ruff), then the whole pytest suite (DuckDB, the real
-# PostgreSQL, dbt compile for Athena, Waitress on loopback, headless Chromium).
-# Extra arguments go to pytest.
+# Run every check: set up, lint (ruff, sqlfluff), then the whole pytest suite (DuckDB, the
+# real PostgreSQL, dbt compile for Athena, Waitress on loopback, headless Chromium), in
+# parallel (pytest-xdist; WEBSTATS_TEST_WORKERS, default 3: dbt runs wait on PostgreSQL and
+# subprocesses, so one more worker than cores keeps both cores busy). Extra arguments go to
+# pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
 # SQL style of the dbt models and singular tests (.sqlfluff: dbt templater, no warehouse)
 .venv/bin/sqlfluff lint models tests/dbt
-exec .venv/bin/pytest "$@"
+exec .venv/bin/pytest -n "${WEBSTATS_TEST_WORKERS:-3}" "$@"

@@ -96,7 +96,7 @@ def test_only_the_incremental_rendering_reads_the_watermark(compiled):
 
 
 def test_cloudfront_table_macro_statements_parse():
-    text = (PROJECT_DIR / "macros" / "athena_cloudfront.sql").read_text()
+    text = (PROJECT_DIR / "macros" / "athena" / "create_cloudfront_table.sql").read_text()
     values = {
         "{{ schema }}": "webstats",
         "{{ location }}": "s3://logs/cloudfront/",

@@ -7,7 +7,11 @@ PostgreSQL schema).
 
 from __future__ import annotations
 
+import re
+
 import pytest
+
+from webstats.jobs.dbt import run_dbt
 
 
 def Req(uri: str, **fields: object) -> dict:  # noqa: N802 (reads like the log builder's Req)
@@ -121,3 +125,11 @@ def test_no_raw_ip_reaches_the_marts(built):
     hashes = built.query("select distinct ip_hash from downloads")
     assert all(len(h) == 32 and "." not in h and ":" not in h for (h,) in hashes)
     assert len(hashes) == 3  # 10.0.0.1, 2001:db8::5 and 192.0.2.1 (everyone else)
+
+
+def test_the_rules_unit_tests_pass(built):
+    """The dbt unit tests of the download rule (models/intermediate/_intermediate.yml), each
+    case a given request and its expected verdict; the nightly build leaves them out."""
+    output = run_dbt(built.settings, ["test", "--select", "test_type:unit"])
+    assert "Completed successfully" in output
+    assert re.search(r"PASS=([1-9]\d*)", output)

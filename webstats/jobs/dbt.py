@@ -98,8 +98,13 @@ def build(
     quiet: bool = True,
     select: Sequence[str] = (),
 ) -> str:
-    """`dbt build`: seeds, models and their tests, incremental unless full_refresh."""
-    command = ["build"]
+    """`dbt build`: seeds, models and their data tests, incremental unless full_refresh.
+
+    The models' unit tests check the SQL, not the data, so they are left to `dbt test
+    --select test_type:unit` (the test suite runs them) instead of costing every nightly
+    build a second and more.
+    """
+    command = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         command.append("--full-refresh")
     if select:

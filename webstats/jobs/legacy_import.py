@@ -3,7 +3,8 @@
 The static site published statistics since 2009, long before the logs we still have. Its
 all-years `.tab` files (`<sub>/<pre>_stats.tab` per category, `<sub>/<pkg>/<pkg>_stats.tab`
 per package) are read back into `legacy_stats` / `legacy_categorystats`, and the marts
-include them for the years without computed data (models/marts/stats.sql, macros/legacy.sql).
+include them for the years without computed data (models/marts/stats.sql,
+macros/incremental/legacy_imports.sql).
 
 Only whole years before the year of the first loaded log day are imported (all years when
 nothing is loaded yet): a year is either imported or computed, never a mix, so its months
