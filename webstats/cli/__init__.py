@@ -62,15 +62,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, cfg)
     except KeyboardInterrupt:
         return 130
-    except (UsageError, BadInput) as exc:
-        status = 2
-        message = str(exc)
-    except WarehouseBusy as exc:  # another writer runs: try later (EX_TEMPFAIL)
-        status, message = BUSY_EXIT, str(exc)
     except Exception as exc:  # the cause in one line; the details with --debug
-        status = BUSY_EXIT if held_by_another_process(exc) else 1
-        message = first_line(exc)
-    if getattr(args, "debug", False):
-        traceback.print_exc()
-    print(f"{name}: {message}", file=sys.stderr)
-    return status
+        if getattr(args, "debug", False):
+            traceback.print_exception(exc)
+        print(f"{name}: {first_line(exc)}", file=sys.stderr)
+        return exit_status(exc)
+
+
+def exit_status(exc: Exception) -> int:
+    """2 for bad usage or input, 75 when another writer has the warehouse, else 1."""
+    if isinstance(exc, UsageError | BadInput):
+        return 2
+    if isinstance(exc, WarehouseBusy) or held_by_another_process(exc):
+        return BUSY_EXIT  # try later (EX_TEMPFAIL)
+    return 1

@@ -7,7 +7,6 @@ import sys
 
 from webstats.core.settings import Settings
 from webstats.core.warehouse import loads_logs, writer_lock
-from webstats.jobs.dbt import build, summary_line
 
 from .common import UsageError, existing_path, parse_vars
 
@@ -42,13 +41,18 @@ def check_build(args: argparse.Namespace, cfg: Settings) -> None:
 
 
 def cmd_build(args: argparse.Namespace, cfg: Settings) -> int:
-    used = "; ".join(f"{key} {value}" for key, value in cfg.describe().items())
-    print(f"webstats build: {used}", flush=True)
-    live = sys.stdout.isatty()  # dbt's progress on a terminal; a scheduler's log gets a summary
-    with writer_lock(cfg):
-        output = build(cfg, full_refresh=args.full_refresh, dbt_vars=args.dbt_vars, quiet=not live)
-    if not live:
-        print(f"webstats build: {summary_line(output)}")
+    """The build under the writer lock, applied like the nightly one: one JSON line a step
+    (the build's names the project and the manifest), on PostgreSQL in the staging schema
+    swapped in at the end, so that a failed or killed build leaves the site one build."""
+    from webstats.jobs.stage import run_staged  # on use: keeps `webstats --help` fast
+
+    run_staged(
+        cfg,
+        lambda stage: [],
+        args.dbt_vars,
+        args.full_refresh,
+        live=sys.stdout.isatty(),  # dbt's progress on a terminal
+    )
     return 0
 
 

@@ -37,7 +37,8 @@ class WarehouseBusy(RuntimeError):
 def held_by_another_process(exc: BaseException) -> bool:
     """Whether `exc` is DuckDB refusing a file another process has open (a plain `dbt
     build`, which takes no writer lock): the same "try later" as WarehouseBusy."""
-    return type(exc).__module__.startswith("duckdb") and "Could not set lock" in str(exc)
+    from_duckdb = type(exc).__module__.lstrip("_").startswith("duckdb")
+    return from_duckdb and "Could not set lock" in str(exc)
 
 
 class NoConnection(ValueError):

@@ -45,7 +45,7 @@ from webstats.core.warehouse import (
 )
 from webstats.ingest.rawstore import RAW_TABLES, create_raw_tables
 
-from .dbt import build
+from .dbt import build, summary_line
 from .report import step
 
 #: suffix a staging view over a raw table gets after the swap (views bind to it by OID)
@@ -174,10 +174,11 @@ def run_staged(
     dbt_vars: dict | None = None,
     full_refresh: bool = False,
     build_after: bool | Callable[[], bool] = True,
+    live: bool = False,
 ) -> list[str]:
     """Under the writer lock: stage, `work` (returns problems), build, swap. Returns problems.
 
-    Shared by refresh and import-legacy so that they change the warehouse the same
+    Shared by build, refresh and import-legacy so that they change the warehouse the same
     all-or-nothing way: any exception before the swap discards the stage (on DuckDB, the
     site keeps the previously published build). The build step names the project and the
     manifest it used; on DuckDB the swap step names the published site file.
@@ -192,8 +193,11 @@ def run_staged(
         try:
             problems = work(stage)
             if build_after if isinstance(build_after, bool) else build_after():
-                with step("build", {"full_refresh": full_refresh, **settings.describe()}):
-                    build(stage.build, full_refresh=full_refresh, dbt_vars=dbt_vars or None)
+                with step("build", {"full_refresh": full_refresh, **settings.describe()}) as rec:
+                    output = build(
+                        stage.build, full_refresh, dbt_vars or None, quiet=not live
+                    )
+                    rec["dbt"] = summary_line(output)
         except BaseException:
             stage_cm.__exit__(*sys.exc_info())
             raise
