@@ -67,7 +67,8 @@ def check_demo(args: argparse.Namespace, cfg: Settings) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, cfg: Settings) -> int:
-    run_demo(cfg, Path(args.out), days=args.days, seed=args.seed)
+    out = args.out or cfg.state_dir / "demo-logs"
+    run_demo(cfg, out, days=args.days, seed=args.seed)
     if args.serve:
         return cmd_serve(args, cfg)
     return 0
@@ -79,7 +80,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "demo", parents=[common], help="generate demo logs, load and build them (then serve)"
     )
     p.add_argument(
-        "--out", default="demo-logs", type=not_a_file, help="directory for the generated logs"
+        "--out",
+        type=not_a_file,
+        help="directory for the generated logs (default: demo-logs/ in the project, or in "
+        "$WEBSTATS_HOME for the packaged project)",
     )
     p.add_argument("--days", type=positive, default=120, help="days of logs (default 120)")
     p.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")

@@ -148,6 +148,8 @@ def connect(settings: Settings, read_only: bool = False, create_schema: bool = F
     if settings.target == "duckdb":
         import duckdb  # imported on use: keeps `webstats --help` fast
 
+        if not read_only:  # a first run: the state directory may not exist yet
+            settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         return Connection("duckdb", duckdb.connect(str(settings.duckdb_path), read_only=read_only))
     if settings.target == "postgres":
         import psycopg  # imported on use: keeps `webstats --help` fast
