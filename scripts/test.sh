@@ -2,12 +2,12 @@
 # Run every check: set up, lint (ruff, sqlfluff), then the whole pytest suite (DuckDB, the
 # real PostgreSQL, dbt compile for Athena, Waitress on loopback, headless Chromium), in
 # parallel (pytest-xdist; WEBSTATS_TEST_WORKERS, default 3: dbt runs wait on PostgreSQL and
-# subprocesses, so one more worker than cores keeps both cores busy). Extra arguments go to
-# pytest.
+# subprocesses, so one more worker than cores keeps both cores busy; tests sharing an
+# expensive fixture run on one worker, see tests/conftest.py). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
 # SQL style of the dbt models and singular tests (.sqlfluff: dbt templater, no warehouse)
 .venv/bin/sqlfluff lint models tests/dbt
-exec .venv/bin/pytest -n "${WEBSTATS_TEST_WORKERS:-3}" "$@"
+exec .venv/bin/pytest -n "${WEBSTATS_TEST_WORKERS:-3}" --dist loadgroup "$@"

@@ -48,6 +48,34 @@ VERSIONS = {"bioc_release": "3.18", "bioc_devel": "3.19"}
 VERSION_ARGS = ("--release", VERSIONS["bioc_release"], "--devel", VERSIONS["bioc_devel"])
 
 
+# ------------------------------------------------------------------------- scheduling
+
+#: session fixtures that build something expensive: their tests run on one xdist worker
+#: (`--dist loadgroup`), so it is built once, not once per worker
+SHARED_BUILDS = {
+    "legacy_warehouse": "legacy-build",
+    "api_warehouses": "api-warehouses",
+    "legacy_site": "legacy-site",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests of an expensive shared fixture (session fixtures above, and every
+    module-scoped fixture) on one worker; everything else is spread freely."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        group = next((g for f, g in SHARED_BUILDS.items() if f in item.fixturenames), None)
+        module_scoped = any(
+            d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs
+        )
+        if group is None and module_scoped:
+            group = item.nodeid.split("::")[0]
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 # ------------------------------------------------------------------------- dbt launcher
 
 

@@ -37,7 +37,7 @@ per_minute as (
         a.downloads + coalesce(s.downloads, 0) as downloads,
         greatest(a.source_file_id, coalesce(s.source_file_id, 0)) as source_file_id
     from added as a
-    left join stored as s on a.minute_at = s.minute_at
+    left join stored as s on s.minute_at = a.minute_at
 )
 
 select

@@ -13,11 +13,51 @@ $WEBSTATS_DBT_COMMAND: a forked run is the server's child, not the job's.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import socket
 import struct
 import sys
+
+#: dbt classes whose JSON schemas a run validates against: built once here (mashumaro
+#: builds them on first use, a second or two of every run); a name dbt no longer has is
+#: skipped
+SCHEMA_CLASSES = (
+    "dbt.adapters.duckdb.credentials:DuckDBCredentials",
+    "dbt.adapters.postgres.connections:PostgresCredentials",
+    "dbt.artifacts.resources.v1.components:Contract",
+    "dbt.artifacts.resources.v1.config:TestConfig",
+    "dbt.artifacts.resources.v1.model:ModelConfig",
+    "dbt.artifacts.resources.v1.seed:SeedConfig",
+    "dbt.artifacts.resources.v1.source_definition:SourceConfig",
+    "dbt.artifacts.resources.v1.unit_test_definition:UnitTestConfig",
+    "dbt.contracts.graph.nodes:GenericTestNode",
+    "dbt.contracts.graph.nodes:ModelNode",
+    "dbt.contracts.graph.nodes:SeedNode",
+    "dbt.contracts.graph.nodes:SingularTestNode",
+    "dbt.contracts.graph.unparsed:UnparsedModelUpdate",
+    "dbt.contracts.graph.unparsed:UnparsedNodeUpdate",
+    "dbt.contracts.graph.unparsed:UnparsedSourceDefinition",
+    "dbt.contracts.graph.unparsed:UnparsedUnitTest",
+    "dbt.contracts.project:Configuration",
+    "dbt.contracts.project:PackageConfig",
+    "dbt.contracts.project:ProfileConfig",
+    "dbt.contracts.project:Project",
+    "dbt.contracts.project:ProjectFlags",
+    "dbt.contracts.selection:SelectorFile",
+    "dbt.task.test:TestResultData",
+)
+
+
+def _warm_schemas() -> None:
+
+    for spec in SCHEMA_CLASSES:
+        module, name = spec.split(":")
+        try:
+            getattr(importlib.import_module(module), name).json_schema()
+        except (ImportError, AttributeError):
+            continue
 
 
 def serve(path: str) -> None:
@@ -27,6 +67,7 @@ def serve(path: str) -> None:
 
     from webstats.jobs import dbt_child  # noqa: F401  (imports dbt's command line)
 
+    _warm_schemas()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(64)
