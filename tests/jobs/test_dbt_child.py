@@ -34,3 +34,9 @@ def test_a_duckdb_build_leaves_no_wal_no_warnings_and_its_exit_code(
     with pytest.raises(DbtError, match=cause):
         run_dbt(settings, ["test", "--select", "stats"], logs.VERSIONS)
     assert not wal.exists()
+
+    # a model that fails: its name and the database's message
+    w.execute("alter table downloads rename to downloads_gone")
+    cause = r"^dbt run: model hourly_downloads: Catalog Error: Table with name downloads does"
+    with pytest.raises(DbtError, match=cause):
+        run_dbt(settings, ["run", "--select", "hourly_downloads"], logs.VERSIONS)

@@ -106,8 +106,9 @@ def dbt_project_dir(settings: Settings) -> Path:
     return work
 
 
-#: what dbt writes in front of its log lines (colour codes and the time)
-_DECORATION = re.compile(r"\x1b\[[0-9;]*m|^\s*\d\d:\d\d:\d\d\s+")
+#: what dbt writes in front of its log lines: colour codes, then the time
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+_TIME = re.compile(r"^\s*\d\d:\d\d:\d\d\s+")
 #: the line that opens dbt's account of a failed node, and the kinds of error lines
 _FAILURE = re.compile(r"^(?:Failure|Error|Warning) in ((?:\w+ )?\S+)")
 _ERROR_HEADING = re.compile(r"^\w+ Error( in .*)?$|^Encountered an error:$")
@@ -115,7 +116,7 @@ _MESSAGE = re.compile(r"\b\w*(Error|Exception)\b.*:\s*\S")
 
 
 def _plain(output: str) -> list[str]:
-    return [_DECORATION.sub("", _DECORATION.sub("", line)).strip() for line in output.splitlines()]
+    return [_TIME.sub("", _COLOUR.sub("", line)).strip() for line in output.splitlines()]
 
 
 def summary_line(output: str) -> str:
