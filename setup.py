@@ -19,9 +19,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from webstats.core.settings import PROJECT_PARTS  # noqa: E402  (the one list of the parts)
-
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".user.yml")
+from webstats.core.settings import copy_project  # noqa: E402  (the one list of the parts)
 
 
 class BuildWithProject(build_py):
@@ -34,13 +32,7 @@ class BuildWithProject(build_py):
             return
         dest = Path(self.build_lib) / "webstats" / "_project"
         shutil.rmtree(dest, ignore_errors=True)
-        for part in PROJECT_PARTS:
-            src = ROOT / part
-            if src.is_dir():
-                shutil.copytree(src, dest / part, ignore=IGNORED)
-            else:
-                (dest / part).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest / part)
+        copy_project(dest, ROOT)
 
 
 setup(cmdclass={"build_py": BuildWithProject})

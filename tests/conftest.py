@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from webstats.core import warehouse as wh
-from webstats.core.settings import PROJECT_DIR, PROJECT_PARTS, Settings, pg_defaults
+from webstats.core.settings import PROJECT_DIR, Settings, copy_project, pg_defaults
 from webstats.ingest.formats import CLOUDFRONT_FIELDS
 from webstats.ingest.loader import LoadSummary, load_paths
 from webstats.jobs.dbt import DBT_COMMAND_ENV, build
@@ -225,15 +225,7 @@ class Warehouse:
     def with_manifest(self, manifest: Path | str) -> Warehouse:
         """This warehouse built by a private copy of the dbt project whose package manifest
         seed is `manifest` (a path, or the CSV text): the repository's seed stays untouched."""
-        dest = self.tmp / f"project-{uuid.uuid4().hex[:6]}"
-        dest.mkdir(parents=True)
-        for part in PROJECT_PARTS:
-            src = PROJECT_DIR / part
-            if src.is_dir():
-                shutil.copytree(src, dest / part)
-            elif src.exists():
-                (dest / part).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest / part)
+        dest = copy_project(self.tmp / f"project-{uuid.uuid4().hex[:6]}")
         text = manifest if isinstance(manifest, str) and "\n" in manifest else None
         (dest / "seeds" / "packages.csv").write_text(text or Path(manifest).read_text())
         return Warehouse(dataclasses.replace(self.settings, project_dir=dest), self.tmp)

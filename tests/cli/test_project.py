@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 
-from webstats.core.settings import PROJECT_DIR, PROJECT_PARTS
+from webstats.core.settings import copy_project
 
 EXECUTABLE = Path(sys.executable).with_name("webstats")
 DROPPED = "ACME"  # in the legacy logs, left out of the copy's manifest
 
 
 def _copy_project(dest: Path, manifest: str) -> Path:
-    for part in PROJECT_PARTS:
-        src = PROJECT_DIR / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        else:
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / part)
+    copy_project(dest)
     (dest / "seeds" / "packages.csv").write_text(manifest)
     return dest
 

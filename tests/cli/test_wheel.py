@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import urllib.request
@@ -19,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from webstats.core.settings import PROJECT_DIR, PROJECT_PARTS
+from webstats.core.settings import PROJECT_DIR, PROJECT_PARTS, copy_project
 
 SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "webstats", "renderer")
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "target", ".user.yml")
 
 
 def _run(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -33,14 +31,7 @@ def _run(*args: str, **kw) -> subprocess.CompletedProcess:
 
 def _source_copy(dest: Path) -> Path:
     """The files a wheel is built from (a copy: building writes egg-info beside them)."""
-    for part in (*SOURCES, *PROJECT_PARTS):
-        src = PROJECT_DIR / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=IGNORE)
-        else:
-            (dest / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / part)
-    return dest
+    return copy_project(dest, PROJECT_DIR, (*SOURCES, *PROJECT_PARTS))
 
 
 def _digest(root: Path) -> str:

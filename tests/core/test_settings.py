@@ -6,7 +6,6 @@ project when it is the user's, in $WEBSTATS_HOME when it is the packaged copy.""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -69,14 +68,7 @@ def _tree_digest(root: Path) -> str:
 def test_the_packaged_copy_is_never_written(clean_env, tmp_path):
     """Installed from a wheel: state, dbt's working copy and an updated manifest go to
     $WEBSTATS_HOME (default ~/.local/share/webstats); the package's files stay as shipped."""
-    shipped = tmp_path / "site-packages" / "webstats" / "_project"
-    for part in st.PROJECT_PARTS:
-        src = st.PROJECT_DIR / part
-        if src.is_dir():
-            shutil.copytree(src, shipped / part)
-        else:
-            shipped.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, shipped / part)
+    shipped = st.copy_project(tmp_path / "site-packages" / "webstats" / "_project")
     clean_env.setattr(st, "PACKAGED_COPY", shipped)
     clean_env.chdir(tmp_path)  # no project here or above
     before = _tree_digest(shipped)

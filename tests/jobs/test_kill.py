@@ -16,27 +16,17 @@ import time
 import psutil
 import pytest
 
-from webstats.jobs.dbt import DBT_MAIN
-
 #: seconds after dbt started at which the job is killed: at once (parsing), and twice later
 #: (models being written); on a busy machine the later points move later, never earlier
 KILL_AFTER = (0.0, 2.0, 4.0)
 
 
-def _dbt_child(proc) -> psutil.Process | None:
-    try:
-        kids = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return None
-    return next((k for k in kids if DBT_MAIN in " ".join(k.cmdline())), None)
-
-
-def _kill_during_dbt(w, delay: float) -> psutil.Process | None:
+def _kill_during_dbt(w, dbt_child, delay: float) -> psutil.Process:
     """Start `webstats build`, kill -9 its own process `delay` s into dbt; the dbt child."""
     proc = w.start_cli("build", "--var", "bioc_release=3.18", "--var", "bioc_devel=3.19")
     child = None
     while proc.poll() is None and child is None:
-        child = _dbt_child(proc)
+        child = dbt_child(proc)
         time.sleep(0.02)  # polling, not a timed assert
     if child is None:
         pytest.fail(f"the build ended before dbt could be seen: {proc.communicate()}")
@@ -60,7 +50,7 @@ def _one_build(served) -> None:
 
 
 def test_kill_9_never_leaves_dbt_writing_and_the_site_one_build(
-    warehouse, legacy, tmp_path, reference_2023, real_dbt_process
+    warehouse, legacy, tmp_path, reference_2023, real_dbt_process, dbt_child
 ):
     w = warehouse.with_manifest(legacy.manifest)
     logs = legacy.log_dir(tmp_path / "logs", "2023-01", "2023-02")
@@ -70,7 +60,7 @@ def test_kill_9_never_leaves_dbt_writing_and_the_site_one_build(
     assert loaded.returncode == 0, loaded.stderr
 
     for delay in KILL_AFTER:
-        child = _kill_during_dbt(w, delay)
+        child = _kill_during_dbt(w, dbt_child, delay)
         gone, alive = psutil.wait_procs([child], timeout=30)
         assert alive == []  # the dbt child died with its parent: no writer without the lock
         assert w.served_marts(with_stamp=True) == before

@@ -8,12 +8,10 @@ import os
 import signal
 import time
 
-import psutil
 import pytest
 
 from webstats.cli import main
 from webstats.core.warehouse import BUSY_EXIT, lock_path, served_path
-from webstats.jobs.dbt import DBT_MAIN
 from webstats.jobs.stage import staging_schemas
 
 STEPS = ["lock", "stage", "load", "build", "swap", "summary"]
@@ -48,19 +46,11 @@ def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _dbt_child(proc) -> psutil.Process | None:
-    try:
-        kids = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return None
-    return next((k for k in kids if DBT_MAIN in k.cmdline()), None)
-
-
-def _wait_for_build(proc, w) -> None:
+def _wait_for_build(proc, w, dbt_child) -> None:
     """Block until the refresh is inside `dbt build` and has written into its stage."""
     nxt, _ = staging_schemas(w.settings.pg_schema)
     while proc.poll() is None:
-        if _dbt_child(proc) is not None:
+        if dbt_child(proc) is not None:
             if w.target == "duckdb":
                 return
             written = w.rows(
@@ -74,7 +64,7 @@ def _wait_for_build(proc, w) -> None:
 
 
 def test_killed_build_leaves_previous_tables_and_next_run_recovers(
-    warehouse, legacy, tmp_path, reference_2023, real_dbt_process
+    warehouse, legacy, tmp_path, reference_2023, real_dbt_process, dbt_child
 ):
     w = warehouse.with_manifest(legacy.manifest)
     logs = legacy.log_dir(tmp_path / "logs", "2023-01", "2023-02")
@@ -86,7 +76,7 @@ def test_killed_build_leaves_previous_tables_and_next_run_recovers(
 
     legacy.log_dir(logs, "2023-")
     proc = w.start_cli("refresh", "--logs", str(logs), *legacy.version_args)
-    _wait_for_build(proc, w)
+    _wait_for_build(proc, w, dbt_child)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole job, dbt included, as systemd would
     proc.wait()
     assert proc.returncode == -signal.SIGKILL

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +51,24 @@ def packaged_project() -> Path:
 
 #: the project shipped with the code (tests and benchmarks build with it)
 PROJECT_DIR = packaged_project()
+
+
+def copy_project(
+    dest: Path, source: Path = PROJECT_DIR, parts: Iterable[str] = PROJECT_PARTS
+) -> Path:
+    """Copy the dbt project's parts (files or folders) from `source` to `dest` (the wheel's
+    copy, a user's copy of the project), without compiled Python or dbt's user file."""
+    for part in parts:
+        src = source / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=_NOT_COPIED, dirs_exist_ok=True)
+        else:
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+_NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".user.yml")
 
 
 def default_home() -> Path:
