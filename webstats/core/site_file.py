@@ -72,6 +72,7 @@ def publish(con: Any, tables: tuple[str, ...] = SITE_TABLES) -> dict[str, Any]:
     work = final.with_name(final.name + ".tmp")
     for stale in (work, work.with_name(work.name + ".wal")):  # a killed publication's
         stale.unlink(missing_ok=True)
+    con.execute("set enable_progress_bar = false")  # no bar in dbt's output or a log
     con.execute(f"attach {_quote(str(work))} as {SITE_ALIAS}")
     try:
         for table in tables:
