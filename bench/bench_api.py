@@ -84,7 +84,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
     db = args.db or tmp / "warehouse.duckdb"
     if (seconds := ensure(db)) is not None:
-        sizes = table_sizes(db, ("hourly_downloads", "stats", "downloads", "packages"))
+        sizes = table_sizes(db, ("hourly_downloads", "stats", "minute_downloads", "packages"))
         print(f"synthesised {db} in {seconds:.0f} s: {sizes}")
     port = free_port()
     server = start_server(db, port, args.server_threads, production=False)

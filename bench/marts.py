@@ -13,8 +13,11 @@
 - `hourly_downloads`: two years (6 M draws, grouped), popularity skewed so that package `i` is
   drawn with probability ~ 1/sqrt(i); 15 years of hourly rows would take far longer to
   generate than the API cost they measure, and no endpoint reads more than 18 months at once;
-- `downloads`: two weeks of per-download rows (150,000 a day), same skew, for the local-hour
-  endpoint.
+- `minute_downloads`: two weeks of downloads per minute (150,000 downloads a day), for the
+  local-hour endpoint.
+
+The tables are then published as the site file the renderer reads
+(webstats/core/site_file.py), as a build does.
 
 Generation takes about 15-20 s on 2 CPUs.
 """
@@ -26,6 +29,8 @@ import time
 from pathlib import Path
 
 import duckdb
+
+from webstats.core.site_file import publish, site_path
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID_THRU = dt.date(2025, 6, 30)
@@ -64,6 +69,7 @@ def synthesise(db: Path) -> None:
         select date '{VALID_THRU}' as valid_thru, date '{AS_OF}' as as_of_date,
                now()::timestamp as built_at, '3.21' as bioc_release, '3.22' as bioc_devel""")
     con.execute("drop table pkgs")
+    publish(con)
     con.close()
 
 
@@ -137,7 +143,7 @@ def _periods(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _activity(con: duckdb.DuckDBPyConnection) -> None:
-    """`hourly_downloads` over two years and `downloads` over the last days."""
+    """`hourly_downloads` over two years and `minute_downloads` over the last days."""
     # popularity is skewed: package i is drawn with probability ~ 1/sqrt(i)
     start_hour = dt.datetime.combine(VALID_THRU - dt.timedelta(days=729), dt.time())
     con.execute(f"""
@@ -156,23 +162,20 @@ def _activity(con: duckdb.DuckDBPyConnection) -> None:
         order by hour_at""")
     first_day = VALID_THRU - dt.timedelta(days=DOWNLOAD_DAYS - 1)
     con.execute(f"""
-        create table downloads as
-        select ts as request_at, ts::date as request_date, hour(ts) as request_hour,
-               md5((d.i % 20000)::varchar) as ip_hash, 200 as status,
-               p.category, p.package, '1.0' as package_version, '3.21' as bioc_version,
-               'source' as download_type, 'IAD89-P1' as edge_location, 1 as file_id
-        from (select i, timestamp '{first_day}' +
-                     to_seconds((random() * 86400 * {DOWNLOAD_DAYS})::bigint) as ts,
-                     floor({N_PACKAGES} * pow(random(), 2))::bigint as k
-              from range({DAILY_DOWNLOADS * DOWNLOAD_DAYS}) t(i)) d
-        join pkgs p on p.i = d.k
-        order by request_at""")
+        create table minute_downloads as
+        select date_trunc('minute', timestamp '{first_day}' +
+                   to_seconds((random() * 86400 * {DOWNLOAD_DAYS})::bigint)) as minute_at,
+               count(*)::integer as downloads
+        from range({DAILY_DOWNLOADS * DOWNLOAD_DAYS}) t(i)
+        group by 1
+        order by 1""")
 
 
 def ensure(db: Path) -> float | None:
     """Synthesise `db` unless it exists; the seconds it took, or None when it existed."""
-    if db.exists():
+    if db.exists() and site_path(db).exists():
         return None
+    db.unlink(missing_ok=True)
     t0 = time.perf_counter()
     synthesise(db)
     return time.perf_counter() - t0

@@ -34,8 +34,8 @@ def _write(out: Path, rel: str, body: bytes | BinaryIO) -> None:
 def export_site(settings: Settings, out_dir: str | os.PathLike[str]) -> int:
     """Write every file of the site under `out_dir`; returns the number of files written."""
     out = Path(out_dir)
+    snap = Snapshots(settings).snapshot()  # first: no build to show creates no directory
     out.mkdir(parents=True, exist_ok=True)
-    snap = Snapshots(settings).snapshot()
     # A private Site, not the per-build shared one: exporting renders every file once, and
     # there is no point keeping them all in a cache afterwards.
     site = Site(snap, settings)

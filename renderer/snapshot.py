@@ -2,10 +2,10 @@
 
 The data only changes when a build finishes, so everything the web app derives from it is
 cached per build: a `Snapshot` carries the build's `built_at`, and callers key their caches on
-it. A build of a file-backed warehouse (DuckDB) is swapped in as a new file (see `webstats
-refresh`); we notice by the file's identity (inode + mtime) and reopen, so no restart is
-needed. On a server (PostgreSQL) the build stamp is re-read at most once per `STAMP_TTL`
-seconds.
+it. On DuckDB each build publishes the served tables as a new file that replaces the one the
+site reads (webstats/core/site_file.py); we notice by the file's identity (inode + mtime) and
+reopen, so no restart is needed and the warehouse itself stays free for its writers. On a
+server (PostgreSQL) the build stamp is re-read at most once per `STAMP_TTL` seconds.
 """
 
 from __future__ import annotations
@@ -93,8 +93,11 @@ class Snapshots:
         self._checked = 0.0
 
     def _engine(self) -> sa.Engine:
-        if not warehouse.exists(self.settings):
-            raise WarehouseUnavailable(f"no warehouse at {warehouse.location(self.settings)}")
+        if not warehouse.serves(self.settings):
+            raise WarehouseUnavailable(
+                f"nothing published for the site at {warehouse.served_path(self.settings)} "
+                "(a build publishes it)"
+            )
         return warehouse.sqlalchemy_engine(self.settings, read_only=True, pool_size=8)
 
     def _current_identity(self) -> Any:

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from webstats.core import warehouse as wh
-from webstats.core.settings import PROJECT_DIR, Settings, pg_defaults
+from webstats.core.settings import PROJECT_DIR, Settings, copy_project, pg_defaults
 from webstats.ingest.formats import CLOUDFRONT_FIELDS
 from webstats.ingest.loader import LoadSummary, load_paths
 from webstats.jobs.dbt import DBT_COMMAND_ENV, build
@@ -39,11 +39,10 @@ os.environ.setdefault("PGCONNECT_TIMEOUT", "5")
 
 DATA = Path(__file__).parent / "data"
 TARGETS = ["duckdb", "postgres"]
-#: the parts of the dbt project a private copy needs
-PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "profiles", "tests/dbt")
 #: load-order bookkeeping (which load and which triple batch delivered a row), not data
 WATERMARK_COLUMNS = ("source_file_id", "ips_batch_file_id", "file_id")
-SERVED_MARTS = ("downloads", "stats", "categorystats", "hourly_downloads", "package_scores")
+SERVED_MARTS = ("stats", "categorystats", "hourly_downloads", "minute_downloads", "package_scores")
+MARTS = ("downloads", *SERVED_MARTS)
 #: the Bioconductor release and devel that the test data's expectations assume
 VERSIONS = {"bioc_release": "3.18", "bioc_devel": "3.19"}
 VERSION_ARGS = ("--release", VERSIONS["bioc_release"], "--devel", VERSIONS["bioc_devel"])
@@ -200,11 +199,11 @@ class Warehouse:
             )
         ]
 
-    def marts(self, with_stamp: bool = False) -> dict[str, list[tuple]]:
-        """Every served mart's rows, sorted; watermark columns left out (they follow the
-        load order), and the build's dates (with its stamp on request)."""
+    def marts(self, with_stamp: bool = False, tables=MARTS) -> dict[str, list[tuple]]:
+        """Every mart's rows, sorted; watermark columns left out (they follow the load
+        order), and the build's dates (with its stamp on request)."""
         out = {}
-        for table in SERVED_MARTS:
+        for table in tables:
             cols = [c for c in self.columns(table) if c not in WATERMARK_COLUMNS]
             out[table] = sorted(self.rows(f"select {', '.join(cols)} from {table}"), key=repr)
         stamp = ", built_at" if with_stamp else ""
@@ -212,18 +211,21 @@ class Warehouse:
         out["webstats_info"] = self.rows(info)
         return out
 
+    def served(self) -> Warehouse:
+        """What the site reads: on DuckDB the file a build published, else the warehouse."""
+        site = wh.served_path(self.settings)
+        if site is None:
+            return self
+        return Warehouse(dataclasses.replace(self.settings, duckdb_path=site), self.tmp)
+
+    def served_marts(self, with_stamp: bool = False) -> dict[str, list[tuple]]:
+        """The marts as the site reads them (see `marts`)."""
+        return self.served().marts(with_stamp, SERVED_MARTS)
+
     def with_manifest(self, manifest: Path | str) -> Warehouse:
         """This warehouse built by a private copy of the dbt project whose package manifest
         seed is `manifest` (a path, or the CSV text): the repository's seed stays untouched."""
-        dest = self.tmp / f"project-{uuid.uuid4().hex[:6]}"
-        dest.mkdir(parents=True)
-        for part in PROJECT_PARTS:
-            src = PROJECT_DIR / part
-            if src.is_dir():
-                shutil.copytree(src, dest / part)
-            elif src.exists():
-                (dest / part).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest / part)
+        dest = copy_project(self.tmp / f"project-{uuid.uuid4().hex[:6]}")
         text = manifest if isinstance(manifest, str) and "\n" in manifest else None
         (dest / "seeds" / "packages.csv").write_text(text or Path(manifest).read_text())
         return Warehouse(dataclasses.replace(self.settings, project_dir=dest), self.tmp)

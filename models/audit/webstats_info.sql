@@ -1,11 +1,14 @@
 -- One row describing the build: the days it covers and when it finished (the renderer
 -- shows built_at as the generation time and keys its caches on it). Built last, after
 -- every check passed: checked_thru_file_id tells the next build's checks of append-only
--- tables where to start (macros/checks/last_build_mark.sql).
+-- tables where to start (macros/checks/last_build_mark.sql). No row while no log is
+-- loaded (a fresh warehouse built by dbt alone): there are no days to describe, and the
+-- site answers 503 until there are.
 -- depends_on: {{ ref('stats') }}
 -- depends_on: {{ ref('categorystats') }}
 -- depends_on: {{ ref('package_scores') }}
 -- depends_on: {{ ref('hourly_downloads') }}
+-- depends_on: {{ ref('minute_downloads') }}
 with build_dates as (
     select * from {{ ref('int_build_dates') }}
 )
@@ -18,3 +21,4 @@ select
     cast('{{ var("bioc_devel") }}' as varchar(16)) as bioc_devel,
     last_file_id as checked_thru_file_id
 from build_dates
+where valid_thru is not null

@@ -59,10 +59,14 @@ def test_facts_about_a_warehouse(warehouse):
         assert wh.location(s) == str(s.duckdb_path)
         assert not wh.exists(s)
         warehouse.execute("create table t (n integer)")
-        assert wh.exists(s) and wh.file_identity(s) is not None
+        assert wh.exists(s) and not wh.serves(s)  # nothing published for the site yet
+        assert wh.served_path(s) == s.duckdb_path.with_name("warehouse.site.duckdb")
+        with pytest.raises(FileNotFoundError):
+            wh.file_identity(s)
     else:
         assert wh.location(s) == f"schema {s.pg_schema}"
-        assert wh.exists(s) and wh.file_identity(s) is None
+        assert wh.exists(s) and wh.serves(s) and wh.file_identity(s) is None
+        assert wh.served_path(s) is None
 
 
 def test_athena_has_no_connection(warehouse):

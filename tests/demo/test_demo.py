@@ -8,12 +8,12 @@ names, malformed lines) independently of the model SQL.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from webstats.cli.demo import run_demo
-from webstats.core.seeds import manifest_path
 from webstats.demo.generator import generate, read_manifest
 from webstats.demo.plan import demo_plan
 
@@ -104,9 +104,58 @@ def test_rerun_is_idempotent_and_deterministic(demo, tmp_path: Path):
     # the same seed writes the same bytes elsewhere
     other = generate(
         demo_plan(DAYS, 7),
-        read_manifest(manifest_path(w.settings.project_dir)),
+        read_manifest(w.settings.manifest_file),
         tmp_path / "logs",
     )
     first = sorted(truth.files)[0]
     assert (tmp_path / "logs" / first.name).read_bytes() == first.read_bytes()
     assert other.downloads == truth.downloads
+
+
+def test_traffic_has_a_daily_cycle_in_every_hour_and_quieter_weekends(demo):
+    w, truth, _ = demo
+    per_hour = dict(
+        w.query("select hour(hour_at), sum(downloads) from hourly_downloads group by 1")
+    )
+    assert sorted(per_hour) == list(range(24))
+    assert max(per_hour.values()) > 2 * min(per_hour.values())  # one cycle a day
+    (hours,) = w.query("select count(distinct hour_at) from hourly_downloads")[0]
+    assert hours == DAYS * 24  # every hour of every day has downloads
+    per_day = w.query(
+        "select dayofweek(hour_at) in (0, 6), sum(downloads) / count(distinct hour_at::date) "
+        "from hourly_downloads group by 1"
+    )
+    by_weekend = {bool(weekend): n for weekend, n in per_day}
+    assert by_weekend[True] < 0.8 * by_weekend[False]
+
+
+def test_what_a_request_is_does_not_depend_on_its_time(demo):
+    """Independent random streams: downloads are about the same share of the requests in
+    every hour (the kind of a request and its time are drawn apart)."""
+    w, truth, _ = demo
+    shares = w.query(
+        "with r as (select hour(request_at) as h, count(*) as n from raw_requests group by 1), "
+        "d as (select request_hour as h, count(*) as n from downloads group by 1) "
+        "select r.h, d.n / r.n from r join d using (h)"
+    )
+    assert len(shares) == 24
+    assert all(0.6 < share < 0.85 for _, share in shares), shares
+
+
+def test_the_api_docs_examples_answer_with_demo_data(demo):
+    """docs/api.md's example requests, against the demo's last days; the last day is whole."""
+    from renderer.app import create_app  # the site over the demo warehouse
+
+    w, _, _ = demo
+    client = create_app(w.settings).test_client()
+    docs = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    examples = re.findall(r"curl -s 'http://localhost:8080(/api/[^']+)'", docs)
+    assert len(examples) >= 5
+    for url in examples:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert answer.get_json(), url
+    last_day = client.get("/api/get_daily_downloads?date=2025-11-30").get_json()
+    assert len(last_day) == 24 and all(h["total_primary"] > 0 for h in last_day)
+    kolkata = client.get("/api/get_daily_downloads?timezone=Asia/Kolkata&date=2025-11-30")
+    assert sum(h["total_primary"] for h in kolkata.get_json()) > 0

@@ -1,8 +1,29 @@
-"""Fixtures for the jobs' tests: the marts every incremental path must end with."""
+"""Fixtures for the jobs' tests: the marts every incremental path must end with, and the
+dbt process of a running job."""
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
+
+import psutil
 import pytest
+
+from webstats.jobs.dbt import DBT_MAIN
+
+
+def _dbt_child(proc: subprocess.Popen) -> psutil.Process | None:
+    try:
+        kids = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return None
+    return next((k for k in kids if DBT_MAIN in " ".join(k.cmdline())), None)
+
+
+@pytest.fixture(scope="session")
+def dbt_child() -> Callable[[subprocess.Popen], psutil.Process | None]:
+    """`dbt_child(proc)`: the dbt process a job started (with `real_dbt_process`), or None."""
+    return _dbt_child
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,14 @@ def test_a_duckdb_build_leaves_no_wal_no_warnings_and_its_exit_code(
     assert settings.duckdb_path.exists() and not wal.exists()
 
     w.execute("update stats set download_count = null")
-    with pytest.raises(DbtError, match=r"failed \(exit 1\)"):
+    # the cause comes first: the failing node and dbt's message about it
+    cause = r"^dbt test: test assert_categorystats_downloads_equal_package_sum: Got 2 results"
+    with pytest.raises(DbtError, match=cause):
         run_dbt(settings, ["test", "--select", "stats"], logs.VERSIONS)
     assert not wal.exists()
+
+    # a model that fails: its name and the database's message
+    w.execute("alter table downloads rename to downloads_gone")
+    cause = r"^dbt run: model hourly_downloads: Catalog Error: Table with name downloads does"
+    with pytest.raises(DbtError, match=cause):
+        run_dbt(settings, ["run", "--select", "hourly_downloads"], logs.VERSIONS)

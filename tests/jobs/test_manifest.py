@@ -114,7 +114,8 @@ def test_category_given_explicitly_and_inferred_nested_path(manifest, tmp_path):
 def test_unknown_category_path_is_refused(manifest, tmp_path, capsys):
     plain = tmp_path / "PACKAGES"
     plain.write_text(entry("ACME"))
-    assert update(manifest, "--release", "3.22", "--devel", "3.23", str(plain)) == 1
+    # bad input (say the category as CATEGORY=PATH): exit status 2
+    assert update(manifest, "--release", "3.22", "--devel", "3.23", str(plain)) == 2
     assert "cannot tell its category" in capsys.readouterr().err
     assert manifest.read_text() == MANIFEST
 

@@ -8,13 +8,11 @@ import os
 import signal
 import time
 
-import psutil
 import pytest
 
 from webstats.cli import main
-from webstats.core.warehouse import BUSY_EXIT, lock_path
-from webstats.jobs.dbt import DBT_MAIN
-from webstats.jobs.stage import next_path, staging_schemas
+from webstats.core.warehouse import BUSY_EXIT, lock_path, served_path
+from webstats.jobs.stage import staging_schemas
 
 STEPS = ["lock", "stage", "load", "build", "swap", "summary"]
 
@@ -27,6 +25,9 @@ def test_refresh_twice_then_catch_up(warehouse, legacy, tmp_path, reference_2023
     assert [r["step"] for r in first] == STEPS
     assert all(r["ok"] for r in first) and all("seconds" in r for r in first)
     assert first[2]["loaded_files"] > 0
+    # the build says which project and manifest it used
+    assert first[3]["project"] == str(w.settings.project_dir)
+    assert first[3]["manifest"] == str(w.settings.project_dir / "seeds" / "packages.csv")
     after_first = w.marts()
 
     second = w.refresh(logs)
@@ -45,19 +46,11 @@ def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _dbt_child(proc) -> psutil.Process | None:
-    try:
-        kids = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return None
-    return next((k for k in kids if DBT_MAIN in k.cmdline()), None)
-
-
-def _wait_for_build(proc, w) -> None:
+def _wait_for_build(proc, w, dbt_child) -> None:
     """Block until the refresh is inside `dbt build` and has written into its stage."""
     nxt, _ = staging_schemas(w.settings.pg_schema)
     while proc.poll() is None:
-        if _dbt_child(proc) is not None:
+        if dbt_child(proc) is not None:
             if w.target == "duckdb":
                 return
             written = w.rows(
@@ -71,33 +64,33 @@ def _wait_for_build(proc, w) -> None:
 
 
 def test_killed_build_leaves_previous_tables_and_next_run_recovers(
-    warehouse, legacy, tmp_path, reference_2023, real_dbt_process
+    warehouse, legacy, tmp_path, reference_2023, real_dbt_process, dbt_child
 ):
     w = warehouse.with_manifest(legacy.manifest)
     logs = legacy.log_dir(tmp_path / "logs", "2023-01", "2023-02")
     w.refresh(logs)
-    before = w.marts(with_stamp=True)
-    if w.target == "duckdb":
-        digest = _sha(w.settings.duckdb_path)
+    before = w.served_marts(with_stamp=True)
+    site = served_path(w.settings)
+    if site is not None:
+        digest = _sha(site)
 
     legacy.log_dir(logs, "2023-")
     proc = w.start_cli("refresh", "--logs", str(logs), *legacy.version_args)
-    _wait_for_build(proc, w)
+    _wait_for_build(proc, w, dbt_child)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole job, dbt included, as systemd would
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
 
-    assert w.marts(with_stamp=True) == before  # the previous build still serves
-    if w.target == "duckdb":
-        assert _sha(w.settings.duckdb_path) == digest
-        assert next_path(w.settings.duckdb_path).exists()  # the stale copy, cleaned up next
+    assert w.served_marts(with_stamp=True) == before  # the previous build still serves
+    if site is not None:
+        assert _sha(site) == digest
 
     records = w.refresh(logs)
     assert records[-1]["ok"]
     assert w.marts() == reference_2023
-    if w.target == "duckdb":
-        assert not next_path(w.settings.duckdb_path).exists()
-    else:
+    served = w.served_marts()
+    assert served == {k: v for k, v in reference_2023.items() if k in served}
+    if site is None:
         schemas = w.rows(
             "select schema_name from information_schema.schemata where schema_name like "
             f"'{w.settings.pg_schema}__%'",

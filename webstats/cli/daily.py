@@ -7,18 +7,33 @@ when another run holds it, the command exits with status 75 (EX_TEMPFAIL) and sa
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-from pathlib import Path
 
 from webstats.core.settings import Settings
+from webstats.core.warehouse import loads_logs
 from webstats.jobs.report import step
+
+from .common import (
+    UsageError,
+    day,
+    directory,
+    existing_path,
+    not_negative,
+    version,
+    versions_together,
+)
+
+
+def check_refresh(args: argparse.Namespace, cfg: Settings) -> None:
+    versions_together(args.release, args.devel)
+    if args.packages and not args.release:
+        raise UsageError("--packages needs --release and --devel")
 
 
 def cmd_refresh(args: argparse.Namespace, cfg: Settings) -> int:
     from webstats.jobs.refresh import RefreshOptions, refresh  # on use: fast `--help`
 
     opts = RefreshOptions(
-        logs=[Path(p) for p in args.logs],
+        logs=list(args.logs),
         packages=list(args.packages),
         release=args.release,
         devel=args.devel,
@@ -33,7 +48,7 @@ def cmd_import_legacy(args: argparse.Namespace, cfg: Settings) -> int:
     from webstats.jobs.legacy_import import cutoff_day, import_site
     from webstats.jobs.stage import run_staged
 
-    before = dt.date.fromisoformat(args.before) if args.before else None
+    before = args.before
     has_logs = [True]
 
     def work(stage) -> list[str]:
@@ -41,13 +56,18 @@ def cmd_import_legacy(args: argparse.Namespace, cfg: Settings) -> int:
             # Without loaded logs there is no as-of day and nothing to build (webstats_info
             # would be empty): the rows are stored and the first refresh builds them in.
             has_logs[0] = cutoff_day(stage.raw) is not None
-            rec.update(import_site(stage.raw, Path(args.dir), before))
+            rec.update(import_site(stage.raw, args.dir, before))
             if not has_logs[0]:
                 rec["build"] = "no logs loaded yet: the next refresh builds the imported years"
         return []
 
     run_staged(cfg, work, build_after=lambda: has_logs[0])
     return 0
+
+
+def check_raw_tables(args: argparse.Namespace, cfg: Settings) -> None:
+    if not loads_logs(cfg):
+        raise UsageError(f"the {cfg.target} target keeps no raw tables here (its logs stay in S3)")
 
 
 def cmd_prune(args: argparse.Namespace, cfg: Settings) -> int:
@@ -70,6 +90,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         action="append",
         default=[],
         metavar="DIR",
+        type=existing_path,
         help="log directory or file (repeatable); already loaded files are skipped",
     )
     p.add_argument(
@@ -77,37 +98,40 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         nargs="+",
         default=[],
         metavar="[CATEGORY=]PACKAGES",
-        help="devel PACKAGES files: update seeds/packages.csv first",
+        help="devel PACKAGES files: update the manifest first",
     )
-    p.add_argument("--release", help="Bioconductor release version, e.g. 3.22")
-    p.add_argument("--devel", help="Bioconductor devel version, e.g. 3.23")
+    p.add_argument("--release", type=version, help="Bioconductor release version, e.g. 3.22")
+    p.add_argument("--devel", type=version, help="Bioconductor devel version, e.g. 3.23")
     p.add_argument("--force", action="store_true", help="accept more than 50 manifest changes")
     p.add_argument(
         "--full-refresh",
         action="store_true",
         help="rebuild the rollups from downloads (downloads itself is kept)",
     )
-    p.set_defaults(handler=cmd_refresh)
+    p.set_defaults(handler=cmd_refresh, check=check_refresh)
 
     p = sub.add_parser(
         "import-legacy",
         parents=[common],
         help="import the legacy site's _stats.tab history (years before the logs)",
     )
-    p.add_argument("dir", metavar="DIR", help="a copy of the legacy site (…/packages/stats)")
+    p.add_argument(
+        "dir", metavar="DIR", type=directory, help="a copy of the legacy site (…/packages/stats)"
+    )
     p.add_argument(
         "--before",
         metavar="YYYY-MM-DD",
+        type=day,
         help="import years before this day's year (default: first loaded log day)",
     )
-    p.set_defaults(handler=cmd_import_legacy)
+    p.set_defaults(handler=cmd_import_legacy, check=check_raw_tables)
 
     p = sub.add_parser("prune", parents=[common], help="delete old, already built raw requests")
     p.add_argument(
         "--keep-days",
-        type=int,
+        type=not_negative,
         required=True,
         metavar="N",
         help="keep the N days before the newest loaded day",
     )
-    p.set_defaults(handler=cmd_prune)
+    p.set_defaults(handler=cmd_prune, check=check_raw_tables)

@@ -14,6 +14,7 @@ from webstats.core.settings import Settings
 from webstats.core.warehouse import connect, location
 from webstats.jobs.dbt import build
 
+from .common import UsageError, not_a_file, positive
 from .site import add_serve_options, cmd_serve
 
 
@@ -25,7 +26,7 @@ def run_demo(settings: Settings, out_dir: Path, days: int = 120, seed: int = 202
     from webstats.ingest.loader import load_paths
 
     started = time.monotonic()
-    truth = generate_demo_logs(settings.project_dir, out_dir, days, seed)
+    truth = generate_demo_logs(settings.manifest_file, out_dir, days, seed)
     print(
         f"demo: {len(truth.files)} log files, {truth.lines} lines "
         f"({truth.total_downloads} downloads) in {out_dir} "
@@ -60,8 +61,14 @@ def _mart_summary(settings: Settings) -> list[str]:
     ]
 
 
+def check_demo(args: argparse.Namespace, cfg: Settings) -> None:
+    if cfg.target == "athena":
+        raise UsageError("the demo loads its logs: run it on duckdb or postgres")
+
+
 def cmd_demo(args: argparse.Namespace, cfg: Settings) -> int:
-    run_demo(cfg, Path(args.out), days=args.days, seed=args.seed)
+    out = args.out or cfg.state_dir / "demo-logs"
+    run_demo(cfg, out, days=args.days, seed=args.seed)
     if args.serve:
         return cmd_serve(args, cfg)
     return 0
@@ -70,11 +77,16 @@ def cmd_demo(args: argparse.Namespace, cfg: Settings) -> int:
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add demo."""
     p = sub.add_parser(
-        "demo", parents=[common], help="generate demo logs, load and build them (DuckDB)"
+        "demo", parents=[common], help="generate demo logs, load and build them (then serve)"
     )
-    p.add_argument("--out", default="demo-logs", help="directory for the generated logs")
-    p.add_argument("--days", type=int, default=120, help="days of logs (default 120)")
+    p.add_argument(
+        "--out",
+        type=not_a_file,
+        help="directory for the generated logs (default: demo-logs/ in the project, or in "
+        "$WEBSTATS_HOME for the packaged project)",
+    )
+    p.add_argument("--days", type=positive, default=120, help="days of logs (default 120)")
     p.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
     p.add_argument("--serve", action="store_true", help="then serve the site")
     add_serve_options(p)
-    p.set_defaults(handler=cmd_demo)
+    p.set_defaults(handler=cmd_demo, check=check_demo)

@@ -4,38 +4,63 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from webstats.core.settings import Settings
-from webstats.core.warehouse import writer_lock
-from webstats.jobs.dbt import build
+from webstats.core.warehouse import loads_logs, writer_lock
 
-from .common import parse_vars
+from .common import UsageError, existing_path, parse_vars
+
+
+class NothingToLoad(RuntimeError):
+    """The paths given hold no log file."""
+
+
+def check_load(args: argparse.Namespace, cfg: Settings) -> None:
+    if not loads_logs(cfg):
+        raise UsageError(
+            f"the {cfg.target} target has no load step: it reads the logs in place (S3)"
+        )
 
 
 def cmd_load(args: argparse.Namespace, cfg: Settings) -> int:
-    from webstats.ingest.loader import load_paths  # on use: keeps `webstats --help` fast
+    from webstats.ingest.loader import discover, load_paths  # on use: keeps `--help` fast
 
-    with writer_lock(cfg):  # a refresh swapping the warehouse would otherwise lose the load
-        summary = load_paths(cfg, [Path(p) for p in args.paths])
+    if not discover(args.paths):
+        shown = ", ".join(str(p) for p in args.paths)
+        raise NothingToLoad(f"no log files in {shown}")
+    with writer_lock(cfg):  # one writer at a time: the loads of two runs must not interleave
+        summary = load_paths(cfg, args.paths)
     for problem in summary.problems:
         print(f"error: {problem}", file=sys.stderr)
     print(summary.text())
     return 0 if summary.ok else 1
 
 
+def check_build(args: argparse.Namespace, cfg: Settings) -> None:
+    args.dbt_vars = parse_vars(args.var)
+
+
 def cmd_build(args: argparse.Namespace, cfg: Settings) -> int:
-    dbt_vars = parse_vars(args.var)
-    with writer_lock(cfg):
-        build(cfg, full_refresh=args.full_refresh, dbt_vars=dbt_vars, quiet=False)
+    """The build under the writer lock, applied like the nightly one: one JSON line a step
+    (the build's names the project and the manifest), on PostgreSQL in the staging schema
+    swapped in at the end, so that a failed or killed build leaves the site one build."""
+    from webstats.jobs.stage import run_staged  # on use: keeps `webstats --help` fast
+
+    run_staged(
+        cfg,
+        lambda stage: [],
+        args.dbt_vars,
+        args.full_refresh,
+        live=sys.stdout.isatty(),  # dbt's progress on a terminal
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add load and build."""
     p = sub.add_parser("load", parents=[common], help="load log files (files or directories)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.set_defaults(handler=cmd_load)
+    p.add_argument("paths", nargs="+", metavar="PATH", type=existing_path)
+    p.set_defaults(handler=cmd_load, check=check_load)
 
     p = sub.add_parser("build", parents=[common], help="dbt build (incremental)")
     p.add_argument(
@@ -44,4 +69,4 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="rebuild the rollups from downloads (downloads itself is kept)",
     )
     p.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="dbt var")
-    p.set_defaults(handler=cmd_build)
+    p.set_defaults(handler=cmd_build, check=check_build)

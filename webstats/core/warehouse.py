@@ -4,7 +4,8 @@ Everything else asks this module for what it needs from the warehouse of a `Sett
 a connection (`connect`), a SQLAlchemy engine for the renderer (`sqlalchemy_engine`), the
 writer lock (`writer_lock`), and small facts (`location`, `state_key`, `file_identity`).
 The two engines differ in ways these hide: DuckDB is one file that one process may write
-(readers of other processes hold it read-only), PostgreSQL is a schema on a server; DuckDB
+while no other process has it open (so the site reads a published copy of the served
+tables, webstats/core/site_file.py), PostgreSQL is a schema on a server; DuckDB
 binds `?` placeholders and PostgreSQL's driver `%s`; the writer lock is an `flock` on a file
 beside the DuckDB file, or a session advisory lock on PostgreSQL. Athena has no connection
 here: dbt reaches it, and the site never reads it directly.
@@ -17,11 +18,13 @@ import errno
 import fcntl
 import hashlib
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from .settings import Settings
+from .site_file import site_path
 
 #: exit status of a writer that found another one holding the lock (EX_TEMPFAIL: try later)
 BUSY_EXIT = 75
@@ -29,6 +32,13 @@ BUSY_EXIT = 75
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse's writer lock."""
+
+
+def held_by_another_process(exc: BaseException) -> bool:
+    """Whether `exc` is DuckDB refusing a file another process has open (a plain `dbt
+    build`, which takes no writer lock): the same "try later" as WarehouseBusy."""
+    from_duckdb = type(exc).__module__.lstrip("_").startswith("duckdb")
+    return from_duckdb and "Could not set lock" in str(exc)
 
 
 class NoConnection(ValueError):
@@ -138,6 +148,8 @@ def connect(settings: Settings, read_only: bool = False, create_schema: bool = F
     if settings.target == "duckdb":
         import duckdb  # imported on use: keeps `webstats --help` fast
 
+        if not read_only:  # a first run: the state directory may not exist yet
+            settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         return Connection("duckdb", duckdb.connect(str(settings.duckdb_path), read_only=read_only))
     if settings.target == "postgres":
         import psycopg  # imported on use: keeps `webstats --help` fast
@@ -162,13 +174,20 @@ def connect_server(settings: Settings) -> Connection:
     return Connection("postgres", psycopg.connect(autocommit=True, application_name="webstats"))
 
 
+def served_path(settings: Settings) -> Path | None:
+    """The file the site reads on DuckDB (the build's published copy of the served tables,
+    see webstats/core/site_file.py); None for a warehouse on a server, read in place."""
+    return site_path(settings.duckdb_path) if settings.target == "duckdb" else None
+
+
 def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int = 5) -> Any:
-    """A SQLAlchemy engine over the warehouse (the renderer reads the marts through it)."""
+    """A SQLAlchemy engine over the tables the site serves (the renderer reads through it):
+    the published site file on DuckDB, the schema itself on PostgreSQL."""
     import sqlalchemy as sa  # imported on use: keeps `webstats --help` fast
 
     if settings.target == "duckdb":
         return sa.create_engine(
-            f"duckdb:///{settings.duckdb_path}",
+            f"duckdb:///{served_path(settings)}",
             connect_args={"read_only": True} if read_only else {},
             poolclass=sa.pool.QueuePool,
             pool_size=pool_size,
@@ -186,20 +205,27 @@ def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int
 
 
 def file_identity(settings: Settings) -> tuple[int, int, int] | None:
-    """(inode, mtime, size) of the warehouse file, or None for a warehouse on a server.
+    """(inode, mtime, size) of the served file, or None for a warehouse on a server.
 
-    A DuckDB build is swapped in as a new file; readers reopen when this changes. Raises
-    FileNotFoundError when the file is missing.
+    Each DuckDB build publishes the served tables as a new file; readers reopen when this
+    changes. Raises FileNotFoundError when the file is missing.
     """
-    if settings.target != "duckdb":
+    served = served_path(settings)
+    if served is None:
         return None
-    st = os.stat(settings.duckdb_path)
+    st = os.stat(served)
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def exists(settings: Settings) -> bool:
     """Whether the warehouse has been created (a DuckDB file is; a server always is)."""
     return settings.target != "duckdb" or settings.duckdb_path.exists()
+
+
+def serves(settings: Settings) -> bool:
+    """Whether there is something for the site to read (on DuckDB: a published build)."""
+    served = served_path(settings)
+    return served is None or served.exists()
 
 
 def loads_logs(settings: Settings) -> bool:
@@ -231,6 +257,44 @@ def lock_path(duckdb_path: Path) -> Path:
     return duckdb_path.with_name(duckdb_path.name + ".lock")
 
 
+#: descriptors of the lock files this process holds (handed down to its dbt child)
+_HELD_FDS: set[int] = set()
+PR_SET_PDEATHSIG = 1
+
+
+def held_lock_fds() -> tuple[int, ...]:
+    """The writer-lock descriptors a child process must inherit.
+
+    An flock belongs to the open file, not to the process: a child that inherits the
+    descriptor keeps the lock held until it exits too, so a writer killed with `kill -9`
+    cannot leave its dbt child writing while another writer starts.
+    """
+    return tuple(sorted(_HELD_FDS))
+
+
+def child_process_setup():
+    """A `preexec_fn` making the child die with this process (Linux PR_SET_PDEATHSIG).
+
+    On PostgreSQL the writer lock is a session lock of this process's connection, which a
+    `kill -9` ends at once: the child must not outlive it. Returns None where prctl is
+    unavailable (the DuckDB lock is inherited anyway).
+    """
+    import ctypes  # imported on use: keeps `webstats --help` fast
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def setup() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return setup
+
+
 @contextlib.contextmanager
 def _file_lock(duckdb_path: Path) -> Iterator[Path]:
     """Hold an exclusive flock on the warehouse's lock file, or raise WarehouseBusy at once."""
@@ -248,9 +312,11 @@ def _file_lock(duckdb_path: Path) -> Iterator[Path]:
             raise
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
+        _HELD_FDS.add(fd)
         yield path
     finally:
-        os.close(fd)  # closing releases the flock
+        _HELD_FDS.discard(fd)
+        os.close(fd)  # closing releases the flock (once no child holds it either)
 
 
 def advisory_key(schema: str) -> str:

@@ -149,6 +149,13 @@ NOISY_MIX = (
     ("bad_status", 56),
 )
 CLEAN_MIX = (("download", 7800), ("head", 300), ("non_package", 1900))
+# Share of a day's requests per UTC hour (00..23): one cycle a day, lowest while the
+# Americas sleep and Europe has not started (04-05 UTC), highest when both work (14-15 UTC);
+# never empty, as the CDN is used around the world.
+HOURLY_SHAPE = (
+    3.4, 3.0, 2.6, 2.3, 2.1, 2.1, 2.4, 3.0, 3.8, 4.4, 4.8, 5.0,
+    5.3, 5.8, 6.2, 6.3, 6.0, 5.5, 5.0, 4.6, 4.3, 4.1, 3.9, 3.7,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -259,6 +266,16 @@ def _weighted(values: tuple[tuple[str, str, int], ...], u: str, index: int) -> s
     return "case " + " ".join(parts) + f" else '{values[-1][index]}' end"
 
 
+def _hour_case(u: str) -> str:
+    """The UTC hour drawn from the uniform `u` with the weights of HOURLY_SHAPE."""
+    total = sum(HOURLY_SHAPE)
+    parts, acc = [], 0.0
+    for hour, weight in enumerate(HOURLY_SHAPE[:-1]):
+        acc += weight
+        parts.append(f"when {u} < {acc / total!r} then {hour}")
+    return "case " + " ".join(parts) + f" else {len(HOURLY_SHAPE) - 1} end"
+
+
 def _u(h: str, k: int) -> str:
     """A uniform number in [0, 1) from 20 bits of a 64-bit hash."""
     return f"((({h} >> {20 * k}) & 1048575)::double / 1048576)"
@@ -282,7 +299,8 @@ def _template_values(plan: Plan, lo: int, hi: int) -> dict[str, object]:
         "hi": hi,
         "lines": plan.lines,
         "slots": SLOTS,
-        "u_time": _u(f"hash(i, {s}, 4)", 0),
+        "hour_case": _hour_case(_u(f"hash(i * 64 + 4, {s})", 0)),
+        "u_second": _u(f"hash(i * 64 + 4, {s})", 1),
         "kind_case": _mix_case(mix, draws["u_h1_0"]),
         "bioc_version_case": _weighted(BIOC_VERSIONS, draws["u_h1_2"], 0),
         "r_version_case": f"case bioc_version {r_versions} end",

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from webstats.core.seeds import manifest_path
-
 from .generator import GroundTruth, Plan, generate, read_manifest
 
 END_DATE = date(2025, 11, 30)  # last day of demo logs; Bioconductor 3.22 is the release then
@@ -36,7 +34,8 @@ def demo_plan(days: int, seed: int, end: date = END_DATE) -> Plan:
     )
 
 
-def generate_demo_logs(project_dir: Path, out_dir: Path, days: int, seed: int) -> GroundTruth:
-    """Write the demo logs for the project's manifest seed; return what was written."""
-    packages = read_manifest(manifest_path(project_dir))
+def generate_demo_logs(manifest: Path, out_dir: Path, days: int, seed: int) -> GroundTruth:
+    """Write the demo logs for the packages of `manifest` (the project's manifest in force);
+    return what was written."""
+    packages = read_manifest(manifest)
     return generate(demo_plan(days, seed), packages, Path(out_dir))

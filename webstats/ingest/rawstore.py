@@ -18,63 +18,31 @@ from pathlib import Path
 
 import duckdb
 
-from webstats.core.settings import Settings
+from webstats.core.settings import PROJECT_DIR, Settings
 from webstats.core.warehouse import Connection, connect
 
-RAW_DDL = (
-    """create table if not exists raw_requests (
-        file_id integer not null,
-        request_at timestamp not null,
-        edge_location varchar,
-        client_ip varchar,
-        method varchar,
-        uri_stem varchar,
-        uri_query varchar,
-        status integer,
-        bytes_sent bigint,
-        user_agent varchar
-    )""",
-    """create table if not exists load_ledger (
-        file_id integer primary key,
-        file_name varchar not null,
-        file_path varchar,
-        content_sha256 varchar not null unique,
-        log_format varchar not null,
-        line_count integer not null,
-        loaded_count integer not null,
-        rejected_count integer not null,
-        first_request_at timestamp,
-        last_request_at timestamp,
-        loaded_at timestamp not null
-    )""",
-    """create table if not exists load_rejects (
-        file_id integer not null,
-        file_name varchar not null,
-        line_number integer,
-        reason varchar not null,
-        line varchar
-    )""",
-    # statistics imported from the legacy site (`webstats import-legacy`), for the years
-    # before the first loaded log day; empty unless imported (the marts read them always)
-    """create table if not exists legacy_stats (
-        category varchar not null,
-        package varchar not null,
-        date date not null,
-        is_monthly boolean not null,
-        ip_count integer not null,
-        download_count integer not null,
-        import_id integer not null
-    )""",
-    """create table if not exists legacy_categorystats (
-        category varchar not null,
-        date date not null,
-        is_monthly boolean not null,
-        ip_count integer not null,
-        download_count integer not null,
-        import_id integer not null
-    )""",
+#: the one copy of the raw tables' DDL: a dbt macro whose body is plain SQL (dbt runs it
+#: at the start of every run, so that dbt alone works on a fresh warehouse)
+RAW_DDL_MACRO = PROJECT_DIR / "macros" / "raw" / "raw_tables.sql"
+_MACRO_BODY = re.compile(
+    r"\{%-?\s*macro raw_tables_ddl\(\)\s*-?%\}(.*?)\{%-?\s*endmacro\s*-?%\}", re.DOTALL
 )
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 
+
+def read_raw_ddl(path: Path = RAW_DDL_MACRO) -> tuple[str, ...]:
+    """The `create table if not exists` statements of the raw_tables_ddl macro."""
+    match = _MACRO_BODY.search(path.read_text())
+    if match is None:
+        raise ValueError(f"{path}: no raw_tables_ddl macro")
+    body = _JINJA_COMMENT.sub("", match.group(1))
+    if "{{" in body or "{%" in body:
+        raise ValueError(f"{path}: raw_tables_ddl must be plain SQL (Python runs it too)")
+    lines = [line for line in body.splitlines() if not line.strip().startswith("--")]
+    return tuple(s.strip() for s in "\n".join(lines).split(";") if s.strip())
+
+
+RAW_DDL = read_raw_ddl()
 RAW_COLUMNS_SQL = (
     "file_id, request_at, edge_location, client_ip, method, uri_stem, uri_query, status, "
     "bytes_sent, user_agent"

@@ -25,14 +25,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from webstats.core.errors import BadInput
 from webstats.core.seeds import category_log_paths
+from webstats.core.settings import Settings
 
 MAX_CHANGES = 50
 HEADER = "package,category,first_version,last_version"
 
 
 class ManifestError(ValueError):
-    """Bad input for a manifest update (reported in one line)."""
+    """A manifest update that cannot be applied (reported in one line)."""
+
+
+class ManifestInputError(ManifestError, BadInput):
+    """Bad input for a manifest update: a file or a category that is not there."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ def infer_category(path: Path, log_paths: dict[str, str]) -> str:
         if parent.endswith(f"/{lp}/src/contrib") or parent == f"{lp}/src/contrib"
     ]
     if not matches:
-        raise ManifestError(
+        raise ManifestInputError(
             f"{path}: cannot tell its category from the path (expected .../<category "
             f"path>/src/contrib/PACKAGES, one of {', '.join(sorted(log_paths.values()))}); "
             "say it as CATEGORY=PATH"
@@ -108,14 +114,19 @@ def parse_file_args(args: Sequence[str], log_paths: dict[str, str]) -> dict[str,
         cat, sep, rest = arg.partition("=")
         if sep and cat in log_paths:
             path = Path(rest)
+        elif sep and "/" not in cat and not Path(arg).exists():
+            raise ManifestInputError(
+                f"{arg}: no category {cat!r} (categories: {', '.join(log_paths)})"
+            )
         else:
             path = Path(arg)
             cat = ""
         if not path.is_file():
-            raise FileNotFoundError(f"no such PACKAGES file: {path}")
+            what = "is a directory, not a PACKAGES file" if path.is_dir() else "does not exist"
+            raise ManifestInputError(f"PACKAGES file {path} {what}")
         cat = cat or infer_category(path, log_paths)
         if cat in out:
-            raise ManifestError(f"two PACKAGES files for category {cat!r}")
+            raise ManifestInputError(f"two PACKAGES files for category {cat!r}")
         out[cat] = read_packages_file(path)
     return out
 
@@ -178,7 +189,7 @@ def write_manifest(path: Path, rows: Iterable[Row]) -> None:
 def _check_version(v: str | None, name: str) -> str:
     parts = (v or "").split(".")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ManifestError(f"{name} must look like 3.19, got {v!r}")
+        raise ManifestInputError(f"{name} must look like 3.19, got {v!r}")
     return v  # type: ignore[return-value]
 
 
@@ -191,8 +202,10 @@ def update_manifest(
     force: bool = False,
     dry_run: bool = False,
     out=None,
+    write_to: Path | None = None,
 ) -> list[Change]:
-    """Apply the PACKAGES files to the manifest; print and return the changes."""
+    """Apply the PACKAGES files to the manifest; print and return the changes. The result
+    is written back, or to `write_to`."""
     out = out or sys.stdout
     release = _check_version(release, "--release")
     devel = _check_version(devel, "--devel")
@@ -206,5 +219,28 @@ def update_manifest(
             "Check the PACKAGES files, then rerun with --force"
         )
     if changes and not dry_run:
-        write_manifest(manifest_csv, rows)
+        write_manifest(write_to or manifest_csv, rows)
     return changes
+
+
+def update_project_manifest(
+    settings: Settings,
+    files: Sequence[str],
+    release: str | None,
+    devel: str | None,
+    force: bool = False,
+    dry_run: bool = False,
+    out=None,
+    manifest: Path | None = None,
+) -> tuple[list[Change], Path]:
+    """Update the manifest in force of the settings' project (or `manifest`); returns the
+    changes and the file they were (or would be) written to: the project's seed, or the
+    state directory's copy when the project is the packaged one (never site-packages)."""
+    source = manifest or settings.manifest_file
+    dest = manifest or settings.manifest_store
+    if not dry_run:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    changes = update_manifest(
+        source, settings.categories_file, files, release, devel, force, dry_run, out, dest
+    )
+    return changes, dest

@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from webstats.core.seeds import categories_path, manifest_path
 from webstats.core.settings import Settings
 from webstats.core.warehouse import connect, loads_logs
 from webstats.ingest.loader import load_paths
 
-from .manifest import update_manifest
+from .manifest import update_project_manifest
 from .report import step
 from .stage import Stage, run_staged
 
@@ -58,16 +57,10 @@ def _load(stage: Stage, logs: Sequence[Path]) -> list[str]:
 
 def _update_manifest(settings: Settings, opts: RefreshOptions) -> None:
     with step("manifest") as rec:
-        changes = update_manifest(
-            manifest_path(settings.project_dir),
-            categories_path(settings.project_dir),
-            opts.packages,
-            opts.release,
-            opts.devel,
-            force=opts.force,
-            out=sys.stderr,
+        changes, path = update_project_manifest(
+            settings, opts.packages, opts.release, opts.devel, force=opts.force, out=sys.stderr
         )
-        rec["changes"] = len(changes)
+        rec.update(changes=len(changes), manifest=str(path))
 
 
 def refresh(settings: Settings, opts: RefreshOptions) -> int:

@@ -1,15 +1,16 @@
-"""Change the warehouse off to the side, then swap the result in at once.
+"""Change the warehouse so that the site never sees half of it.
 
 The web site reads the marts while the nightly job rebuilds them. A build that fails (or is
 killed) half way must leave the previous tables serving, and readers must never see some
-marts updated and others not. Each target gets the swap it can do atomically:
+marts updated and others not. Each target gets the way it can do this atomically:
 
 DuckDB
-    DuckDB lets one process write a file, and the renderer holds it open read-only. So we
-    copy the file to a sibling (`<file>.next`), load and build into the copy, and
-    `os.replace` it over the original: a rename is atomic, readers see the old file or the
-    new one, and the renderer reopens when the inode changes (renderer/db.py). A killed run
-    leaves only the sibling behind, which the next run deletes before copying afresh.
+    The site never reads the warehouse file: it reads the copy of the served tables that
+    each complete build publishes and renames into place (webstats/core/site_file.py; the
+    last model of the dbt project does it). So loads and builds write the warehouse in
+    place, at the cost of the new day only; a failed or killed run leaves the published
+    file of the previous build serving, and the next run carries on from the watermarks
+    of the incremental models (each table knows which log files it has taken in).
 
 PostgreSQL
     The marts are rebuilt in a staging schema `<schema>__next` that starts as a copy of the
@@ -27,25 +28,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from webstats.core.settings import Settings
 from webstats.core.warehouse import (
     Connection,
     connect,
     connect_server,
+    loads_logs,
     location,
     quote_ident,
+    served_path,
     writer_lock,
 )
 from webstats.ingest.rawstore import RAW_TABLES, create_raw_tables
 
-from .dbt import build
+from .dbt import build, summary_line
 from .report import step
 
 #: suffix a staging view over a raw table gets after the swap (views bind to it by OID)
@@ -58,60 +58,6 @@ class Stage:
 
     raw: Settings
     build: Settings
-
-
-# ---------------------------------------------------------------- DuckDB: copy and rename
-
-
-def next_path(path: Path) -> Path:
-    """The sibling a run builds into; same directory, so `os.replace` is a rename."""
-    return path.with_name(path.name + ".next")
-
-
-def wal_path(path: Path) -> Path:
-    return path.with_name(path.name + ".wal")
-
-
-def discard(path: Path) -> None:
-    """Remove a database file and its write-ahead log (a stale copy of a killed run)."""
-    for p in (path, wal_path(path)):
-        p.unlink(missing_ok=True)
-
-
-def _checkpoint(settings: Settings) -> None:
-    """Fold the copy's WAL into the file, so that the file we swap in is complete alone."""
-    with connect(settings) as con:
-        con.execute("checkpoint")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def duckdb_stage(settings: Settings) -> Iterator[Stage]:
-    live = settings.duckdb_path
-    work = next_path(live)
-    discard(work)
-    if live.exists():
-        shutil.copyfile(live, work)
-        if wal_path(live).exists():  # a writer crashed: its WAL is part of the database
-            shutil.copyfile(wal_path(live), wal_path(work))
-    staged = dataclasses.replace(settings, duckdb_path=work)
-    try:
-        yield Stage(raw=staged, build=staged)
-    except BaseException:
-        discard(work)
-        raise
-    _checkpoint(staged)
-    _fsync(work)
-    wal_path(live).unlink(missing_ok=True)  # already folded into the copy
-    os.replace(work, live)
-    _fsync(live.parent)
 
 
 # ---------------------------------------------------- PostgreSQL: staging schema and swap
@@ -212,13 +158,10 @@ def staged(settings: Settings) -> Iterator[Stage]:
     The caller must hold the writer lock (webstats.core.warehouse): staging paths are fixed
     names.
     """
-    if settings.target == "duckdb":
-        with duckdb_stage(settings) as stage:
-            yield stage
-    elif settings.target == "postgres":
+    if settings.target == "postgres":
         with postgres_stage(settings) as stage:
             yield stage
-    else:  # Athena: dbt replaces each table atomically; there is nothing to stage
+    else:  # DuckDB: builds publish the site's copy; Athena: dbt replaces each table
         yield Stage(raw=settings, build=settings)
 
 
@@ -231,11 +174,14 @@ def run_staged(
     dbt_vars: dict | None = None,
     full_refresh: bool = False,
     build_after: bool | Callable[[], bool] = True,
+    live: bool = False,
 ) -> list[str]:
     """Under the writer lock: stage, `work` (returns problems), build, swap. Returns problems.
 
-    Shared by refresh, import-legacy and prune so that they all change the warehouse the
-    same all-or-nothing way: any exception before the swap discards the stage.
+    Shared by build, refresh and import-legacy so that they change the warehouse the same
+    all-or-nothing way: any exception before the swap discards the stage (on DuckDB, the
+    site keeps the previously published build). The build step names the project and the
+    manifest it used; on DuckDB the swap step names the published site file.
     """
     with step("lock", {"target": settings.target}):
         lock = writer_lock(settings)
@@ -247,33 +193,34 @@ def run_staged(
         try:
             problems = work(stage)
             if build_after if isinstance(build_after, bool) else build_after():
-                with step("build", {"full_refresh": full_refresh}):
-                    build(stage.build, full_refresh=full_refresh, dbt_vars=dbt_vars or None)
+                with step("build", {"full_refresh": full_refresh, **settings.describe()}) as rec:
+                    output = build(
+                        stage.build, full_refresh, dbt_vars or None, quiet=not live
+                    )
+                    rec["dbt"] = summary_line(output)
         except BaseException:
             stage_cm.__exit__(*sys.exc_info())
             raise
-        with step("swap", {"where": location(settings)}):
+        with step("swap", {"where": location(settings)}) as rec:
             stage_cm.__exit__(None, None, None)
+            rec.update(_published(settings))
         return problems
     finally:
         lock.__exit__(None, None, None)
 
 
+def _published(settings: Settings) -> dict[str, object]:
+    """On DuckDB: the site file the build published (the site's side of the swap)."""
+    served = served_path(settings)
+    if served is None or not served.exists():
+        return {}
+    return {"site_file": str(served), "site_bytes": served.stat().st_size}
+
+
 def change_raw_tables(settings: Settings, change: Callable[[Connection], None]) -> None:
-    """Apply `change` to the raw tables all at once, under the writer lock, while the site
-    reads: on DuckDB in a staged copy that is swapped in (the site holds the file open), on
-    PostgreSQL in one transaction (the raw tables are not staged there)."""
-    if settings.target == "duckdb":
-
-        def work(stage: Stage) -> list[str]:
-            with connect(stage.raw) as con:
-                with con.transaction():
-                    change(con)
-                con.execute("checkpoint")
-            return []
-
-        run_staged(settings, work, build_after=False)
-    elif settings.target == "postgres":
+    """Apply `change` to the raw tables all at once (one transaction), under the writer
+    lock, while the site reads (it never reads the raw tables)."""
+    if loads_logs(settings):
         with writer_lock(settings), connect(settings) as con, con.transaction():
             change(con)
     else:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,10 +129,7 @@ CATEGORY_ROWS = [
 ]
 
 DDL = [
-    "create table downloads (request_at timestamp, request_date date, request_hour integer, "
-    "ip_hash varchar, status integer, category varchar, package varchar, "
-    "package_version varchar, bioc_version varchar, download_type varchar, "
-    "edge_location varchar, file_id integer)",
+    "create table minute_downloads (minute_at timestamp, downloads integer)",
     "create table hourly_downloads (hour_at timestamp, category varchar, package varchar, "
     "bioc_version varchar, download_type varchar, downloads bigint)",
     "create table stats (category varchar, package varchar, date date, is_monthly boolean, "
@@ -151,10 +147,6 @@ DDL = [
 def engine_for(settings: Settings) -> sa.Engine:
     """A read-write engine on the isolated warehouse of `settings`."""
     return wh.sqlalchemy_engine(settings, read_only=False)
-
-
-def _ip_hash(ip: str) -> str:
-    return hashlib.sha256(f"salt{ip}".encode()).hexdigest()
 
 
 def _stats_rows(events: list[Event]) -> list[dict]:
@@ -177,8 +169,10 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
     """Write the contract tables for `events` into the warehouse of `settings`."""
     engine = engine_for(settings)
     hourly: Counter = Counter()
+    minutes: Counter = Counter()
     for e in events:
         t = e.request_at
+        minutes[t.replace(second=0)] += 1
         hourly[
             (t.replace(minute=0, second=0), e.category, e.package, e.bioc_version, e.download_type)
         ] += 1
@@ -187,23 +181,8 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
             conn.execute(sa.text(ddl))
         if events:
             conn.execute(
-                sa.text(
-                    "insert into downloads values (:at, :d, :h, :ip, 200, :c, :p, '1.0', :v, "
-                    ":t, 'IAD89-P1', 1)"
-                ),
-                [
-                    {
-                        "at": e.request_at,
-                        "d": e.request_at.date(),
-                        "h": e.request_at.hour,
-                        "ip": _ip_hash(e.ip),
-                        "c": e.category,
-                        "p": e.package,
-                        "v": e.bioc_version,
-                        "t": e.download_type,
-                    }
-                    for e in events
-                ],
+                sa.text("insert into minute_downloads values (:m, :n)"),
+                [{"m": m, "n": n} for m, n in minutes.items()],
             )
             conn.execute(
                 sa.text("insert into hourly_downloads values (:h, :c, :p, :v, :t, :n)"),

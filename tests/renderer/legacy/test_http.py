@@ -16,6 +16,7 @@ from renderer import http
 from renderer.legacy.site import site
 from renderer.legacy.spool import Spool
 from renderer.snapshot import Snapshots
+from webstats.core import warehouse as wh
 
 LAST_MODIFIED = "Tue, 05 Mar 2024 00:00:00 GMT"
 PAGES = [
@@ -169,8 +170,8 @@ def test_warehouse_missing_is_503(handmade_settings, tmp_path, fetch, serve):
 
 
 def swap_build(marts_writer, settings, built_at: dt.datetime, extra_downloads: int) -> None:
-    """A new build as the pipeline publishes it: new DuckDB file renamed over the old one,
-    or the Postgres tables rewritten in place."""
+    """A new build as the pipeline publishes it: a new site file renamed over the one the
+    server reads (DuckDB), or the Postgres tables rewritten in place."""
     marts = marts_writer.handmade()
     marts.built_at = built_at
     marts.stats = [
@@ -178,9 +179,9 @@ def swap_build(marts_writer, settings, built_at: dt.datetime, extra_downloads: i
         for c, p, d, m, ip, dl in marts.stats
     ]
     if settings.target == "duckdb":
-        tmp = settings.duckdb_path.with_name("next.duckdb")
-        marts_writer.write(dataclasses.replace(settings, duckdb_path=tmp), marts)
-        os.replace(tmp, settings.duckdb_path)
+        tmp = dataclasses.replace(settings, duckdb_path=settings.duckdb_path.with_name("next"))
+        marts_writer.write(tmp, marts)
+        os.replace(wh.served_path(tmp), wh.served_path(settings))
     else:
         marts_writer.write(settings, marts)
 

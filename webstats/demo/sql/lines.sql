@@ -7,21 +7,21 @@ with f as (
         (datediff('day', date '${start}', day) * ${files_per_day}
             + hour(ts1) * ${files_per_day} // 24)::integer as file_no,
         case when (client % 7) = 3
-             then printf('2a02:%x:%x:%x::%x', hash(client, ${seed}, 9) % 65536,
-                         hash(client, ${seed}, 10) % 65536, hash(client, ${seed}, 11) % 65536,
-                         hash(client, ${seed}, 12) % 65536)
-             else printf('%d.%d.%d.%d', 1 + hash(client, ${seed}, 9) % 223,
-                         hash(client, ${seed}, 10) % 256, hash(client, ${seed}, 11) % 256,
-                         1 + hash(client, ${seed}, 12) % 254)
+             then printf('2a02:%x:%x:%x::%x', hash(client * 64 + 9, ${seed}) % 65536,
+                         hash(client * 64 + 10, ${seed}) % 65536, hash(client * 64 + 11, ${seed}) % 65536,
+                         hash(client * 64 + 12, ${seed}) % 65536)
+             else printf('%d.%d.%d.%d', 1 + hash(client * 64 + 9, ${seed}) % 223,
+                         hash(client * 64 + 10, ${seed}) % 256, hash(client * 64 + 11, ${seed}) % 256,
+                         1 + hash(client * 64 + 12, ${seed}) % 254)
         end as ip,
-        ${edges}[1 + (hash(client, ${seed}, 13) % ${edge_count})::int] as edge,
-        ${agents}[1 + (hash(client, ${seed}, 14) % ${agent_count})::int] as agent,
+        ${edges}[1 + (hash(client * 64 + 13, ${seed}) % ${edge_count})::int] as edge,
+        ${agents}[1 + (hash(client * 64 + 14, ${seed}) % ${agent_count})::int] as agent,
         case when uri like '%.tar.gz' or uri like '%.tgz' then 'application/x-tar'
              when uri like '%.zip' then 'application/zip'
              when uri like '%.html' or uri like '%/' then 'text/html'
              else 'application/octet-stream' end as ctype,
-        case when status in (200, 206) then 20000 + hash(i, ${seed}, 15) % 5000000
-             else 300 + hash(i, ${seed}, 15) % 600 end as nbytes,
+        case when status in (200, 206) then 20000 + hash(i * 64 + 15, ${seed}) % 5000000
+             else 300 + hash(i * 64 + 15, ${seed}) % 600 end as nbytes,
         case when ${u_h3_2} < 0.55 then 'Hit' when ${u_h3_2} < 0.97 then 'Miss'
              else 'RefreshHit' end as result,
         case when kind = 'download' and u_misc > 0.995 then 'raw=true'
@@ -35,12 +35,12 @@ cols as (
          method, 'd2nsi8cfpgrgm1.cloudfront.net', uri, status::varchar, '-', agent, query, '-',
          result,
          substr(md5(i::varchar || '${seed}'), 1, 54) || '==',
-         'bioconductor.org', 'https', (150 + hash(i, ${seed}, 16) % 300)::varchar,
-         printf('%.3f', (hash(i, ${seed}, 17) % 900)::double / 1000 + 0.001), '-',
+         'bioconductor.org', 'https', (150 + hash(i * 64 + 16, ${seed}) % 300)::varchar,
+         printf('%.3f', (hash(i * 64 + 17, ${seed}) % 900)::double / 1000 + 0.001), '-',
          'TLSv1.3', 'TLS_AES_128_GCM_SHA256', result,
          case when u_misc2 < 0.7 then 'HTTP/2.0' else 'HTTP/1.1' end, '-', '-',
-         (1024 + hash(i, ${seed}, 18) % 64000)::varchar,
-         printf('%.3f', (hash(i, ${seed}, 17) % 500)::double / 1000 + 0.001), result, ctype,
+         (1024 + hash(i * 64 + 18, ${seed}) % 64000)::varchar,
+         printf('%.3f', (hash(i * 64 + 17, ${seed}) % 500)::double / 1000 + 0.001), result, ctype,
          (nbytes - 300)::varchar,
          case when status = 206 then '0' else '-' end,
          case when status = 206 then (nbytes - 301)::varchar else '-' end

@@ -7,11 +7,11 @@ with r as (
         (hash(package) % 3 + 1)::varchar || '.' || (hash(package, 1) % 40)::varchar || '.'
             || (hash(package, 2) % 9)::varchar as package_version,
         case when kind = 'wrong_category'
-             then ${cats}[1 + ((list_position(${cat_names}, category) + (hash(i, ${seed}, 5) % 3)::int)
+             then ${cats}[1 + ((list_position(${cat_names}, category) + (hash(i * 64 + 5, ${seed}) % 3)::int)
                               % 4)]
              else ${cats}[list_position(${cat_names}, category)] end as cat_path,
         case when kind = 'unknown'
-             then ${unknown}[1 + (hash(i, ${seed}, 6) % ${unknown_count})::int]
+             then ${unknown}[1 + (hash(i * 64 + 6, ${seed}) % ${unknown_count})::int]
              else package end as req_package,
         cast(ts1 as date) as day
     from syn_req
@@ -27,7 +27,7 @@ typed as (
 select *,
     case
         when kind = 'non_package' then replace(replace(replace(replace(replace(
-            ${paths}[1 + (hash(i, ${seed}, 7) % ${path_count})::int],
+            ${paths}[1 + (hash(i * 64 + 7, ${seed}) % ${path_count})::int],
             '{v}', bioc_version), '{c}', cat_path), '{r}', r_version),
             '{p}', package), '{pv}', package_version)
         else '/packages/' || bioc_version
@@ -44,7 +44,7 @@ select *,
     end as uri,
     case when kind = 'head' then 'HEAD' when kind = 'post' then 'POST' else 'GET' end as method,
     case
-        when kind = 'bad_status' then [304, 404, 206, 403, 500, 503][1 + (hash(i, ${seed}, 8) % 6)::int]
+        when kind = 'bad_status' then [304, 404, 206, 403, 500, 503][1 + (hash(i * 64 + 8, ${seed}) % 6)::int]
         when kind = 'post' then 403
         when kind = 'download' and u_status < 0.012 then 302
         when kind = 'download' and u_status < 0.014 then 301
