@@ -94,6 +94,12 @@ def _compile(root: Path, mode: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def athena_new_days() -> tuple[str, ...]:
+    """The delivery days the incremental rendering's window was compiled for, oldest first."""
+    return NEW_DAYS
+
+
+@pytest.fixture(scope="session")
 def athena_compiled(tmp_path_factory) -> Callable[[str], AthenaCompiled]:
     """`athena_compiled("full" | "incremental")`: the project compiled for Athena."""
     # xdist workers share the parent of their base temporary directories
