@@ -17,10 +17,10 @@ from webstats.core.settings import TARGETS, settings
 from webstats.core.warehouse import BUSY_EXIT, WarehouseBusy
 from webstats.jobs.dbt import DbtError
 
-from . import daily, demo, manifest, pipeline, site
+from . import athena, daily, demo, manifest, pipeline, site
 from .common import UsageError
 
-COMMAND_GROUPS = (pipeline, demo, site, daily, manifest)
+COMMAND_GROUPS = (pipeline, demo, site, daily, manifest, athena)
 
 
 def build_parser() -> argparse.ArgumentParser:
