@@ -86,7 +86,7 @@ class Snapshots:
     """Hands out the current Snapshot of a warehouse; thread-safe, cheap per request."""
 
     def __init__(self, settings: Settings):
-        self.settings = settings
+        self.settings = warehouse.served(settings)  # Athena: its published DuckDB file
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._identity: Any = None

@@ -21,6 +21,13 @@ class Settings:
     pg_schema: str
     project_dir: Path
     public_base_url: str
+    #: Athena: the DuckDB file its served marts are published to (the site reads it)
+    athena_published: Path | None = None
+    #: Athena: where CloudFront writes (flat; organized each night when set), the external
+    #: table's location (the day folders), and where each night's export is unloaded to
+    athena_logs_source: str = ""
+    athena_logs_location: str = ""
+    athena_export_dir: str = "s3://bioc-webstats-athena/exports/"
 
     @property
     def profiles_dir(self) -> Path:
@@ -58,4 +65,12 @@ def settings(target: str | None = None) -> Settings:
         pg_schema=os.environ.get("WEBSTATS_PG_SCHEMA", "webstats"),
         project_dir=project_dir,
         public_base_url=os.environ.get("WEBSTATS_PUBLIC_BASE_URL", "https://bioconductor.org"),
+        athena_published=Path(
+            os.environ.get("WEBSTATS_ATHENA_PUBLISHED", project_dir / "webstats-athena.duckdb")
+        ).resolve(),
+        athena_logs_source=os.environ.get("WEBSTATS_ATHENA_LOGS_SOURCE", ""),
+        athena_logs_location=os.environ.get("WEBSTATS_ATHENA_LOGS_LOCATION", ""),
+        athena_export_dir=os.environ.get(
+            "WEBSTATS_ATHENA_EXPORT_DIR", "s3://bioc-webstats-athena/exports/"
+        ),
     )

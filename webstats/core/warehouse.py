@@ -7,12 +7,14 @@ The two engines differ in ways these hide: DuckDB is one file that one process m
 (readers of other processes hold it read-only), PostgreSQL is a schema on a server; DuckDB
 binds `?` placeholders and PostgreSQL's driver `%s`; the writer lock is an `flock` on a file
 beside the DuckDB file, or a session advisory lock on PostgreSQL. Athena has no connection
-here: dbt reaches it, and the site never reads it directly.
+here: dbt reaches it, and the site never reads it directly: it reads the DuckDB file
+Athena's marts are published to after each build (`served`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -185,6 +187,21 @@ def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int
     raise _no_connection(settings)
 
 
+def served(settings: Settings) -> Settings:
+    """The warehouse the site reads for these settings: the warehouse itself, or for Athena
+    (whose queries take seconds and cost money) the DuckDB file its served marts are
+    published to after each build (webstats/jobs/publish.py), so that no web request ever
+    starts an Athena query."""
+    if settings.target != "athena":
+        return settings
+    return dataclasses.replace(settings, target="duckdb", duckdb_path=published_path(settings))
+
+
+def published_path(settings: Settings) -> Path:
+    """The DuckDB file Athena's served marts are published to."""
+    return settings.athena_published or settings.project_dir / "webstats-athena.duckdb"
+
+
 def file_identity(settings: Settings) -> tuple[int, int, int] | None:
     """(inode, mtime, size) of the warehouse file, or None for a warehouse on a server.
 
@@ -293,5 +310,6 @@ def writer_lock(settings: Settings) -> Iterator[object]:
     elif settings.target == "postgres":
         with _advisory_lock(settings) as held:
             yield held
-    else:
-        yield None  # Athena: dbt itself is the only writer; the scheduler runs one job
+    else:  # Athena: one nightly job at a time, by the lock beside the file it publishes
+        with _file_lock(published_path(settings)) as held:
+            yield held

@@ -8,6 +8,7 @@ until the new one is complete; a failed or killed run leaves it untouched.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
@@ -16,9 +17,10 @@ from pathlib import Path
 
 from webstats.core.seeds import categories_path, manifest_path
 from webstats.core.settings import Settings
-from webstats.core.warehouse import connect, loads_logs
+from webstats.core.warehouse import connect, loads_logs, served
 from webstats.ingest.loader import load_paths
 
+from . import athena
 from .manifest import update_manifest
 from .report import step
 from .stage import Stage, run_staged
@@ -44,9 +46,6 @@ class RefreshOptions:
 
 
 def _load(stage: Stage, logs: Sequence[Path]) -> list[str]:
-    if not loads_logs(stage.raw):
-        with step("load", {"skipped": "athena reads the logs in place"}):
-            return []
     with step("load") as rec:
         summary = load_paths(stage.raw, list(logs), progress=False)
         rec.update(summary.as_dict())
@@ -77,9 +76,14 @@ def refresh(settings: Settings, opts: RefreshOptions) -> int:
         if not (opts.release and opts.devel):
             raise ValueError("--packages needs --release and --devel")
         _update_manifest(settings, opts)
-    problems = run_staged(
-        settings, lambda stage: _load(stage, opts.logs), opts.dbt_vars(), opts.full_refresh
-    )
+    if loads_logs(settings):
+        problems = run_staged(
+            settings, lambda stage: _load(stage, opts.logs), opts.dbt_vars(), opts.full_refresh
+        )
+    else:  # Athena: the logs stay in S3; its marts are published for the site (athena.py)
+        athena.check_no_logs(opts.logs)
+        now = dt.datetime.now(dt.UTC)
+        problems = athena.nightly(settings, opts.dbt_vars(), opts.full_refresh, now)
     with step("summary") as rec:
         rec.update(_info(settings))
         rec["problems"] = len(problems)
@@ -91,7 +95,7 @@ def refresh(settings: Settings, opts: RefreshOptions) -> int:
 def _info(settings: Settings) -> dict:
     """valid_thru / as_of_date / built_at of the build now serving (for the summary line)."""
     try:
-        with connect(settings, read_only=True) as con:
+        with connect(served(settings), read_only=True) as con:
             row = con.execute(
                 "select valid_thru, as_of_date, built_at from webstats_info"
             ).fetchone()
