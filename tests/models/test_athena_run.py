@@ -17,22 +17,29 @@ and every `ref` of the compiled SQL name the runner's own tables. There:
   models appended to (`append`) or merged into by their unique key (`merge`).
 
 Every mart (and webstats_info) must then equal the DuckDB target's, built by the project
-itself from the same logs: after a full build, and after three days added one by one.
+itself from the same logs: after a full build, and after three days added one by one. The
+nightly sequence also goes the way of the nightly job (webstats/jobs/athena.py) to the
+site: after each build the rows the job would unload (macros/athena/unload_tables.sql, with
+the job's choice of rows) go as Parquet through S3 (moto's server) into the published
+DuckDB file, which must end up with the same marts too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
+import jinja2
 import pytest
 import sqlglot
 from sqlglot import exp
 
 from webstats.core.settings import PROJECT_DIR
+from webstats.ingest.s3 import S3Location
+from webstats.jobs.athena import EXPORTS, export_tables, publish_export, published_mark
 
 CATALOG, SCHEMA = "awsdatacatalog", "webstats"
 #: what the marts of a warehouse are read from (tests/conftest.py: Warehouse.marts)
@@ -135,6 +142,18 @@ class AthenaRunner:
                 assert hooks <= SKIPPED_HOOKS, hooks
                 _materialise(con, node, translate(compiled.sql(node)), mode)
 
+    def unload(self, s3, prefix: S3Location, mark: int | None, select: Callable) -> None:
+        """What the nightly job's UNLOAD statements leave in S3 after this build: each
+        exported table's rows (the macro's SELECT with the job's choice of rows, translated)
+        as a Parquet file under <prefix><table>/."""
+        client = s3.client()
+        with self.connect() as con:
+            for t in export_tables(mark):
+                local = self.path.parent / f"{t['name']}.parquet"
+                con.execute(f"copy ({translate(select(t['name'], t['where']))}) to '{local}'")
+                key = prefix.key(t["name"], "20240211_000000_00001")
+                client.put_object(Bucket=s3.bucket, Key=key, Body=local.read_bytes())
+
     def marts_warehouse(self, make: Callable) -> object:
         """The served tables copied into a DuckDB file's `main`, as a Warehouse to read."""
         w = make()
@@ -214,6 +233,16 @@ def duckdb_marts(_legacy_built) -> dict:
     return w.marts()
 
 
+@pytest.fixture(scope="module")
+def unload_select() -> Callable[[str, str], str]:
+    """`unload_select(table, where)`: the SELECT of the UNLOAD statement the nightly job runs
+    on Athena, rendered by Jinja from macros/athena/unload_tables.sql."""
+    text = (PROJECT_DIR / "macros" / "athena" / "unload_tables.sql").read_text()
+    env = jinja2.Environment(extensions=["jinja2.ext.do"], undefined=jinja2.StrictUndefined)
+    template = env.from_string(text + "{{ unload_select(schema, name, where) }}")
+    return lambda name, where: template.render(schema=SCHEMA, name=name, where=where).strip()
+
+
 @pytest.fixture
 def empty_duckdb(new_warehouse):
     return lambda: new_warehouse("duckdb")
@@ -229,12 +258,34 @@ def test_the_full_athena_build_gives_the_duckdb_targets_marts(
 
 
 def test_three_nightly_athena_builds_give_the_duckdb_targets_marts(
-    runner_factory, legacy, duckdb_marts, empty_duckdb, athena_new_days
+    runner_factory, legacy, duckdb_marts, empty_duckdb, athena_new_days, s3, unload_select
 ):
     runner = runner_factory()
+    published = runner.path.parent / "published.duckdb"
+
+    def publish(night: str) -> None:
+        prefix = S3Location.parse(s3.url(f"exports/{night}/"))
+        runner.unload(s3, prefix, published_mark(published), unload_select)
+        publish_export(s3.client(), prefix, published)
+
     runner.deliver(_files(legacy, before=athena_new_days[0]))
     runner.build("full")
+    publish("first")
     for day in athena_new_days:
         runner.deliver(_files(legacy, days=(day,)))
         runner.build("incremental")
+        publish(day)
     assert runner.marts_warehouse(empty_duckdb).marts() == duckdb_marts
+    w = empty_duckdb()
+    w.settings = replace(w.settings, duckdb_path=published)
+    assert w.marts() == duckdb_marts
+
+
+def test_the_published_tables_are_merged_by_the_models_unique_keys(athena_compiled):
+    nodes = athena_compiled("full").manifest["nodes"]
+    for e in EXPORTS:
+        node = nodes.get(f"model.webstats.{e.table}") or nodes[f"seed.webstats.{e.table}"]
+        config = node["config"]
+        assert e.keys == tuple(config.get("unique_key") or ()), e.table
+        if e.mode == "append":
+            assert config["incremental_strategy"] == "append", e.table
