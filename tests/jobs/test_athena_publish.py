@@ -90,6 +90,17 @@ def test_a_night_without_new_rows_changes_nothing(built, athena, s3):
     assert dataclasses.replace(built, settings=published).marts(with_stamp=True) == before
 
 
+def test_a_full_publication_replaces_every_table(built, athena, s3):
+    """After a full refresh the night publishes every row again: nothing doubles."""
+    path = wh.published_path(athena)
+    for night in ("1", "2"):
+        prefix = S3Location.parse(s3.url(f"exports/{night}/"))
+        _unload(built.settings.duckdb_path, s3, prefix)
+        publish_export(s3.client(), prefix, path, full=True)
+    published = dataclasses.replace(built, settings=wh.served(athena))
+    assert published.marts(with_stamp=True) == built.marts(with_stamp=True)
+
+
 def test_a_failed_publication_leaves_the_previous_one(built, athena, s3):
     path = wh.published_path(athena)
     _unload(built.settings.duckdb_path, s3, S3Location.parse(s3.url("exports/1/")))
@@ -118,8 +129,8 @@ def test_a_night_reads_through_the_last_settled_day(now, day):
     assert settled_day(dt.datetime.fromisoformat(now)).isoformat() == day
 
 
-def test_refresh_on_athena_without_credentials_fails_in_one_line(built, tmp_path):
-    env = {k: v for k, v in built.cli_env().items() if not k.startswith("AWS_")}
+def test_refresh_on_athena_without_credentials_fails_in_one_line(new_warehouse, tmp_path):
+    env = {k: v for k, v in new_warehouse("duckdb").cli_env().items() if not k.startswith("AWS_")}
     env.update(
         WEBSTATS_TARGET="athena",
         WEBSTATS_ATHENA_PUBLISHED=str(tmp_path / "published.duckdb"),

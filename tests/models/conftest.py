@@ -102,8 +102,9 @@ def athena_new_days() -> tuple[str, ...]:
 @pytest.fixture(scope="session")
 def athena_compiled(tmp_path_factory) -> Callable[[str], AthenaCompiled]:
     """`athena_compiled("full" | "incremental")`: the project compiled for Athena."""
-    # xdist workers share the parent of their base temporary directories
-    root = tmp_path_factory.getbasetemp().parent / "athena-compile"
+    # this run's temporary root: under xdist the parent of the workers' own directories
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "athena-compile"
     root.mkdir(exist_ok=True)
 
     def get(mode: str) -> AthenaCompiled:

@@ -139,11 +139,19 @@ def remove(client: Any, prefix: s3.S3Location) -> None:
             client.delete_objects(Bucket=prefix.bucket, Delete={"Objects": keys})
 
 
-def publish_export(client: Any, prefix: s3.S3Location, path: Path) -> dict[str, int]:
-    """Apply the export under `prefix` to the published file; rows brought per table."""
+def publish_export(
+    client: Any, prefix: s3.S3Location, path: Path, full: bool = False
+) -> dict[str, int]:
+    """Apply the export under `prefix` to the published file; rows brought per table. A
+    `full` export (every row of every table) replaces each table."""
     with tempfile.TemporaryDirectory(prefix="webstats-export-") as tmp:
         files = fetch(client, prefix, Path(tmp))
-        changes = [TableChange(e.table, files[e.table], e.mode, e.keys) for e in EXPORTS]
+        changes = [
+            TableChange(e.table, files[e.table], "replace")
+            if full
+            else TableChange(e.table, files[e.table], e.mode, e.keys)
+            for e in EXPORTS
+        ]
         counts = publish(path, changes)
     remove(client, prefix)
     return counts
@@ -183,13 +191,15 @@ def nightly(
         with step("build", {"full_refresh": full_refresh, "through": str(through)}):
             build(settings, full_refresh, {**dbt_vars, "athena_through": str(through)})
         path = published_path(settings)
-        mark = published_mark(path)
+        # everything after a full refresh (rows may have been rebuilt in place), else the
+        # rows changed since the last publication
+        mark = None if full_refresh else published_mark(path)
         run = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
         prefix = s3.S3Location.parse(settings.athena_export_dir.rstrip("/") + f"/{run}/")
         with step("export", {"to": str(prefix), "since_file_id": mark}):
             unload(settings, prefix, mark)
-        with step("publish", {"where": str(path)}) as rec:
-            rec["rows"] = publish_export(client, prefix, path)
+        with step("publish", {"where": str(path), "full": mark is None}) as rec:
+            rec["rows"] = publish_export(client, prefix, path, full=mark is None)
         return problems
     finally:
         lock.__exit__(None, None, None)
