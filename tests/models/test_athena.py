@@ -70,6 +70,12 @@ def test_the_nightly_build_reads_only_its_delivery_days(athena_compiled):
     # nothing else reads the raw source: every model over the logs goes through stg_requests
     readers = [m for m, sql in nightly.items() if '"raw_requests"' in sql]
     assert readers == ["stg_requests"]
+    # and no check either: the raw source's test (of what `webstats load` wrote) is off here
+    nodes = athena_compiled("incremental").manifest["nodes"].values()
+    raw = "source.webstats.raw.raw_requests"
+    assert [n["name"] for n in nodes if raw in n["depends_on"].get("nodes", [])] == [
+        "stg_requests"
+    ]
 
 
 @pytest.mark.parametrize("distribution", [None, "E1TVLJONPTUXV3"])
