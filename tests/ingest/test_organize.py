@@ -117,14 +117,18 @@ def test_a_changed_object_is_a_conflict_and_nothing_is_overwritten(s3, flat, leg
     assert kept["Body"].read() == flat[0].read_bytes()
 
 
-def test_without_credentials_it_fails_in_one_line(s3, tmp_path):
+@pytest.mark.parametrize(
+    "args",
+    [("organize", "s3://logs/cloudfront/", "s3://logs/organized/"), ("create-table", "s3://l/")],
+)
+def test_without_credentials_it_fails_in_one_line(s3, tmp_path, args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
         AWS_CONFIG_FILE=str(tmp_path / "none"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
         AWS_EC2_METADATA_DISABLED="true",
     )
-    proc = _cli(s3, "organize", s3.url("cloudfront/"), s3.url("organized/"), env=env)
+    proc = _cli(s3, *args, env=env)
     assert proc.returncode == 1
     assert proc.stderr.startswith("webstats athena: no AWS credentials")
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr

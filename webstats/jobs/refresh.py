@@ -72,6 +72,8 @@ def _update_manifest(settings: Settings, opts: RefreshOptions) -> None:
 def refresh(settings: Settings, opts: RefreshOptions) -> int:
     """The daily job; returns the exit status (0 only when every step succeeded)."""
     started = time.monotonic()
+    if not loads_logs(settings):
+        athena.check_no_logs(opts.logs)
     if opts.packages:
         if not (opts.release and opts.devel):
             raise ValueError("--packages needs --release and --devel")
@@ -81,7 +83,6 @@ def refresh(settings: Settings, opts: RefreshOptions) -> int:
             settings, lambda stage: _load(stage, opts.logs), opts.dbt_vars(), opts.full_refresh
         )
     else:  # Athena: the logs stay in S3; its marts are published for the site (athena.py)
-        athena.check_no_logs(opts.logs)
         now = dt.datetime.now(dt.UTC)
         problems = athena.nightly(settings, opts.dbt_vars(), opts.full_refresh, now)
     with step("summary") as rec:
