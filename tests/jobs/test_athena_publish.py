@@ -129,7 +129,14 @@ def test_a_night_reads_through_the_last_settled_day(now, day):
     assert settled_day(dt.datetime.fromisoformat(now)).isoformat() == day
 
 
-def test_refresh_on_athena_without_credentials_fails_in_one_line(new_warehouse, tmp_path):
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((), "webstats refresh: no AWS credentials"),
+        (("--logs", "/srv/logs"), "webstats refresh: --logs: the athena target reads its logs"),
+    ],
+)
+def test_refresh_on_athena_without_aws_fails_in_one_line(new_warehouse, tmp_path, args, error):
     env = {k: v for k, v in new_warehouse("duckdb").cli_env().items() if not k.startswith("AWS_")}
     env.update(
         WEBSTATS_TARGET="athena",
@@ -139,9 +146,12 @@ def test_refresh_on_athena_without_credentials_fails_in_one_line(new_warehouse, 
         AWS_EC2_METADATA_DISABLED="true",
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "webstats.cli", "refresh"], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "webstats.cli", "refresh", *args],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 1
-    assert proc.stderr.startswith("webstats refresh: no AWS credentials")
+    assert proc.stderr.startswith(error)
     assert proc.stderr.count("\n") == 1 and proc.stdout == ""
     assert not (tmp_path / "published.duckdb").exists()
