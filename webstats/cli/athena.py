@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from webstats.core.settings import Settings
 from webstats.jobs.report import step
 
 from .common import UsageError
 
+if TYPE_CHECKING:
+    from webstats.ingest.s3 import S3Location
 
-def _location(url: str):
+
+def _location(url: str) -> S3Location:
     """An S3 location from the command line (a bad one is a usage error, status 2)."""
     from webstats.ingest.s3 import S3Location  # on use: keeps `webstats --help` fast
 
