@@ -493,3 +493,71 @@ def legacy_warehouse(request, _legacy_built) -> Warehouse:
     w, summary = _legacy_built(request.param)
     w.summary = summary
     return w
+
+
+# ------------------------------------------------------------------------------- local S3
+
+
+@dataclass
+class LocalS3:
+    """A bucket of its own on the suite's moto server (S3 over HTTP on loopback), and the
+    environment that points boto3 (in this process and in a `webstats` subprocess) at it."""
+
+    endpoint: str
+    bucket: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL_S3": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def url(self, prefix: str = "") -> str:
+        return f"s3://{self.bucket}/{prefix}"
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+
+    def keys(self, prefix: str = "") -> list[str]:
+        pages = self.client().get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+@pytest.fixture(scope="session")
+def _moto_server() -> Iterator[str]:
+    """moto's S3 in server mode on a free loopback port, for the whole session."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(_moto_server, monkeypatch) -> LocalS3:
+    """An empty bucket on the local S3; boto3 in this process points at it."""
+    local = LocalS3(_moto_server, f"logs-{uuid.uuid4().hex[:10]}")
+    for key, value in local.env.items():
+        monkeypatch.setenv(key, value)
+    local.client().create_bucket(Bucket=local.bucket)
+    return local

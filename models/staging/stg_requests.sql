@@ -2,7 +2,9 @@
 -- salted hash (no raw IP leaves this model). No request is selected or reshaped here: what
 -- counts as a download is decided in one place, int_package_requests (docs/rules.md).
 with raw_requests as (
+    -- on Athena only the delivery days a build needs (macros/athena/partition_window.sql)
     select * from {{ source('raw', 'raw_requests') }}
+    where {{ raw_partition_window() }}
 ),
 
 typed as (

@@ -1,17 +1,12 @@
 """The Athena target without AWS: every model compiles, and the SQL parses as Athena SQL.
 
-`dbt compile --target athena` runs offline (no cache population, no introspection, the
-`offline_compile` var renders either branch of the incremental models); sqlglot's athena
-dialect then parses every compiled model, and the CloudFront table macro's statements.
+`dbt compile --target athena` runs offline (tests/models/conftest.py: `athena_compiled`);
+sqlglot's athena dialect then parses every compiled model and the CloudFront table
+macro's statements. The nightly rendering reads the raw logs by partition: its filter is a
+literal range on the partition column, which is what lets Athena prune.
 """
 
 from __future__ import annotations
-
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import sqlglot
@@ -19,56 +14,15 @@ from sqlglot import exp
 
 from webstats.core.settings import PROJECT_DIR
 from webstats.ingest.parse_sql import RAW_COLUMNS
-from webstats.jobs.dbt import DBT_MAIN
 
 MODELS = sorted(p.stem for p in (PROJECT_DIR / "models").rglob("*.sql"))
 # Functions that exist in DuckDB or PostgreSQL but not in Athena (Trino).
 NOT_IN_ATHENA = {"regexp_match", "regexp_matches", "string_split", "strftime", "strptime"}
 
 
-def compile_offline(tmp: Path, mode: str) -> Path:
-    env = dict(
-        os.environ,
-        AWS_ACCESS_KEY_ID="offline",
-        AWS_SECRET_ACCESS_KEY="offline",
-        AWS_EC2_METADATA_DISABLED="true",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    target_path = tmp / f"target-{mode}"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            DBT_MAIN,
-            "compile",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR / "profiles"),
-            "--target",
-            "athena",
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(tmp / "logs"),
-            "--no-populate-cache",
-            "--no-introspect",
-            "--vars",
-            f"{{offline_compile: {mode}}}",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return target_path / "compiled" / "webstats" / "models"
-
-
 @pytest.fixture(scope="module", params=["full", "incremental"])
-def compiled(request, tmp_path_factory) -> dict:
-    root = compile_offline(tmp_path_factory.mktemp("athena"), request.param)
-    models = {p.stem: p.read_text() for p in root.rglob("*.sql") if p.stem in MODELS}
+def compiled(request, athena_compiled) -> dict:
+    models = athena_compiled(request.param).models()
     return {"mode": request.param, "models": models}
 
 
@@ -95,21 +49,44 @@ def test_only_the_incremental_rendering_reads_the_watermark(compiled):
     assert ('from "awsdatacatalog"."webstats"."stats"' in stats) == incremental
 
 
-def test_cloudfront_table_macro_statements_parse():
-    text = (PROJECT_DIR / "macros" / "athena" / "create_cloudfront_table.sql").read_text()
-    values = {
-        "{{ schema }}": "webstats",
-        "{{ location }}": "s3://logs/cloudfront/",
-        '{{ location.rstrip("/") }}': "s3://logs/cloudfront",
-        '{{ first_day | replace("-", "/") }}': "2013/01/01",
-    }
-    statements = {}
-    for name in ("table_sql", "view_sql"):
-        body = re.search(r"{% set " + name + r" %}(.*?){% endset %}", text, re.S).group(1)
-        for key, value in values.items():
-            body = body.replace(key, value)
-        assert "{{" not in body
-        statements[name] = sqlglot.parse_one(body, read="athena")
-    assert isinstance(statements["table_sql"], exp.Create)
-    view = statements["view_sql"]
-    assert tuple(c.alias_or_name for c in view.expression.selects) == RAW_COLUMNS
+def _partition_bounds(sql: str) -> dict[str, str]:
+    """Comparisons of the column delivery_date with a literal, as {operator: value}."""
+    bounds = {}
+    for cmp in sqlglot.parse_one(sql, read="athena").find_all(exp.GTE, exp.LTE, exp.GT, exp.LT):
+        column, value = cmp.this, cmp.expression
+        if isinstance(column, exp.Column) and column.name == "delivery_date":
+            assert isinstance(value, exp.Literal) and value.is_string, cmp.sql()
+            bounds[cmp.key] = value.this
+    return bounds
+
+
+def test_the_nightly_build_reads_only_its_delivery_days(athena_compiled):
+    """The raw logs are read through stg_requests, filtered on the partition column by
+    literals (the window the nightly job computes; offline it comes from vars): Athena then
+    scans those days' objects only. The first build reads every day."""
+    nightly = athena_compiled("incremental").models()
+    assert _partition_bounds(nightly["stg_requests"]) == {"gte": "2024/02/07", "lte": "2024/02/10"}
+    assert _partition_bounds(athena_compiled("full").models()["stg_requests"]) == {}
+    # nothing else reads the raw source: every model over the logs goes through stg_requests
+    readers = [m for m, sql in nightly.items() if '"raw_requests"' in sql]
+    assert readers == ["stg_requests"]
+    # and no check either: the raw source's test (of what `webstats load` wrote) is off here
+    nodes = athena_compiled("incremental").manifest["nodes"].values()
+    raw = "source.webstats.raw.raw_requests"
+    assert [n["name"] for n in nodes if raw in n["depends_on"].get("nodes", [])] == [
+        "stg_requests"
+    ]
+
+
+@pytest.mark.parametrize("distribution", [None, "E1TVLJONPTUXV3"])
+def test_cloudfront_table_macro_statements_parse(cloudfront_ddl, distribution):
+    ddl = cloudfront_ddl("s3://logs/cloudfront/", distribution)
+    table = sqlglot.parse_one(ddl.table, read="athena")
+    assert isinstance(table, exp.Create)
+    template = "s3://logs/cloudfront/" + (f"{distribution}/" if distribution else "")
+    assert f"'storage.location.template' = '{template}${{delivery_date}}/'" in ddl.table
+    view = sqlglot.parse_one(ddl.view, read="athena")
+    assert tuple(c.alias_or_name for c in view.expression.selects) == (
+        *RAW_COLUMNS,
+        "delivery_date",
+    )

@@ -19,10 +19,10 @@ from webstats.core.errors import BadInput, first_line
 from webstats.core.settings import TARGETS, settings
 from webstats.core.warehouse import BUSY_EXIT, WarehouseBusy, held_by_another_process
 
-from . import daily, demo, manifest, pipeline, site
+from . import athena, daily, demo, manifest, pipeline, site
 from .common import Parser, UsageError
 
-COMMAND_GROUPS = (pipeline, demo, site, daily, manifest)
+COMMAND_GROUPS = (pipeline, demo, site, daily, manifest, athena)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -90,6 +90,13 @@ class Settings:
     state_dir: Path | None = None
     #: whether project_dir is the copy inside an installed package (never written to)
     packaged: bool = False
+    #: Athena: the DuckDB file its served marts are published to (the site reads it)
+    athena_published: Path | None = None
+    #: Athena: where CloudFront writes (flat; organized each night when set), the external
+    #: table's location (the day folders), and where each night's export is unloaded to
+    athena_logs_source: str = ""
+    athena_logs_location: str = ""
+    athena_export_dir: str = "s3://bioc-webstats-athena/exports/"
 
     def __post_init__(self) -> None:
         if self.state_dir is None:
@@ -198,4 +205,14 @@ def settings(target: str | None = None, project_dir: str | None = None) -> Setti
         public_base_url=os.environ.get("WEBSTATS_PUBLIC_BASE_URL", "https://bioconductor.org"),
         state_dir=state,
         packaged=packaged,
+        athena_published=Path(
+            os.environ.get("WEBSTATS_ATHENA_PUBLISHED") or state / "webstats-athena.duckdb"
+        )
+        .expanduser()
+        .resolve(),
+        athena_logs_source=os.environ.get("WEBSTATS_ATHENA_LOGS_SOURCE", ""),
+        athena_logs_location=os.environ.get("WEBSTATS_ATHENA_LOGS_LOCATION", ""),
+        athena_export_dir=os.environ.get(
+            "WEBSTATS_ATHENA_EXPORT_DIR", "s3://bioc-webstats-athena/exports/"
+        ),
     )

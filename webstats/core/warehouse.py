@@ -8,12 +8,14 @@ while no other process has it open (so the site reads a published copy of the se
 tables, webstats/core/site_file.py), PostgreSQL is a schema on a server; DuckDB
 binds `?` placeholders and PostgreSQL's driver `%s`; the writer lock is an `flock` on a file
 beside the DuckDB file, or a session advisory lock on PostgreSQL. Athena has no connection
-here: dbt reaches it, and the site never reads it directly.
+here: dbt reaches it, and the site never reads it directly: it reads the DuckDB file
+Athena's marts are published to after each build (`served`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -175,9 +177,14 @@ def connect_server(settings: Settings) -> Connection:
 
 
 def served_path(settings: Settings) -> Path | None:
-    """The file the site reads on DuckDB (the build's published copy of the served tables,
-    see webstats/core/site_file.py); None for a warehouse on a server, read in place."""
-    return site_path(settings.duckdb_path) if settings.target == "duckdb" else None
+    """The file the site reads: on DuckDB the build's published copy of the served tables
+    (webstats/core/site_file.py), on Athena the DuckDB file its marts are published to
+    (webstats/jobs/publish.py); None for a warehouse on a server, read in place."""
+    if settings.target == "duckdb":
+        return site_path(settings.duckdb_path)
+    if settings.target == "athena":
+        return published_path(settings)
+    return None
 
 
 def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int = 5) -> Any:
@@ -185,7 +192,7 @@ def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int
     the published site file on DuckDB, the schema itself on PostgreSQL."""
     import sqlalchemy as sa  # imported on use: keeps `webstats --help` fast
 
-    if settings.target == "duckdb":
+    if settings.target in ("duckdb", "athena"):
         return sa.create_engine(
             f"duckdb:///{served_path(settings)}",
             connect_args={"read_only": True} if read_only else {},
@@ -202,6 +209,22 @@ def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int
             pool_pre_ping=True,
         )
     raise _no_connection(settings)
+
+
+def served(settings: Settings) -> Settings:
+    """Settings that `connect` to the tables the site reads: the file `served_path` names
+    (for Athena, whose queries take seconds and cost money, the DuckDB file its served marts
+    are published to, so that no web request ever starts an Athena query), or the schema
+    on a server."""
+    path = served_path(settings)
+    if path is None:
+        return settings
+    return dataclasses.replace(settings, target="duckdb", duckdb_path=path)
+
+
+def published_path(settings: Settings) -> Path:
+    """The DuckDB file Athena's served marts are published to."""
+    return settings.athena_published or settings.project_dir / "webstats-athena.duckdb"
 
 
 def file_identity(settings: Settings) -> tuple[int, int, int] | None:
@@ -359,5 +382,6 @@ def writer_lock(settings: Settings) -> Iterator[object]:
     elif settings.target == "postgres":
         with _advisory_lock(settings) as held:
             yield held
-    else:
-        yield None  # Athena: dbt itself is the only writer; the scheduler runs one job
+    else:  # Athena: one nightly job at a time, by the lock beside the file it publishes
+        with _file_lock(published_path(settings)) as held:
+            yield held

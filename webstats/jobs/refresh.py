@@ -8,6 +8,7 @@ until the new one is complete; a failed or killed run leaves it untouched.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from webstats.core.settings import Settings
-from webstats.core.warehouse import connect, loads_logs
+from webstats.core.warehouse import connect, loads_logs, served
 from webstats.ingest.loader import load_paths
 
+from . import athena
 from .manifest import update_project_manifest
 from .report import step
 from .stage import Stage, run_staged
@@ -43,9 +45,6 @@ class RefreshOptions:
 
 
 def _load(stage: Stage, logs: Sequence[Path]) -> list[str]:
-    if not loads_logs(stage.raw):
-        with step("load", {"skipped": "athena reads the logs in place"}):
-            return []
     with step("load") as rec:
         summary = load_paths(stage.raw, list(logs), progress=False)
         rec.update(summary.as_dict())
@@ -66,13 +65,19 @@ def _update_manifest(settings: Settings, opts: RefreshOptions) -> None:
 def refresh(settings: Settings, opts: RefreshOptions) -> int:
     """The daily job; returns the exit status (0 only when every step succeeded)."""
     started = time.monotonic()
+    if not loads_logs(settings):
+        athena.check_no_logs(opts.logs)
     if opts.packages:
         if not (opts.release and opts.devel):
             raise ValueError("--packages needs --release and --devel")
         _update_manifest(settings, opts)
-    problems = run_staged(
-        settings, lambda stage: _load(stage, opts.logs), opts.dbt_vars(), opts.full_refresh
-    )
+    if loads_logs(settings):
+        problems = run_staged(
+            settings, lambda stage: _load(stage, opts.logs), opts.dbt_vars(), opts.full_refresh
+        )
+    else:  # Athena: the logs stay in S3; its marts are published for the site (athena.py)
+        now = dt.datetime.now(dt.UTC)
+        problems = athena.nightly(settings, opts.dbt_vars(), opts.full_refresh, now)
     with step("summary") as rec:
         rec.update(_info(settings))
         rec["problems"] = len(problems)
@@ -84,7 +89,7 @@ def refresh(settings: Settings, opts: RefreshOptions) -> int:
 def _info(settings: Settings) -> dict:
     """valid_thru / as_of_date / built_at of the build now serving (for the summary line)."""
     try:
-        with connect(settings, read_only=True) as con:
+        with connect(served(settings), read_only=True) as con:
             row = con.execute(
                 "select valid_thru, as_of_date, built_at from webstats_info"
             ).fetchone()
