@@ -43,7 +43,14 @@ from webstats.jobs.athena import EXPORTS, export_tables, publish_export, publish
 
 CATALOG, SCHEMA = "awsdatacatalog", "webstats"
 #: what the marts of a warehouse are read from (tests/conftest.py: Warehouse.marts)
-SERVED = ("downloads", "stats", "categorystats", "hourly_downloads", "package_scores")
+SERVED = (
+    "downloads",
+    "stats",
+    "categorystats",
+    "hourly_downloads",
+    "minute_downloads",
+    "package_scores",
+)
 #: post-hooks the runner leaves out: they delete imported legacy rows, which Athena never
 #: has (stg_legacy_* are empty relations there)
 SKIPPED_HOOKS = {"{{ delete_shadowed_legacy_rows() }}"}

@@ -7,6 +7,7 @@ when another run holds it, the command exits with status 75 (EX_TEMPFAIL) and sa
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from webstats.core.settings import Settings
 from webstats.core.warehouse import loads_logs
@@ -25,6 +26,15 @@ from .common import (
 
 def check_refresh(args: argparse.Namespace, cfg: Settings) -> None:
     versions_together(args.release, args.devel)
+    if args.logs and not loads_logs(cfg):
+        raise UsageError(
+            "--logs: the athena target reads its logs in S3 (WEBSTATS_ATHENA_LOGS_SOURCE)"
+        )
+    for logs in args.logs:
+        try:
+            existing_path(str(logs))
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"argument --logs: {exc}") from None
     if args.packages and not args.release:
         raise UsageError("--packages needs --release and --devel")
 
@@ -90,7 +100,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         action="append",
         default=[],
         metavar="DIR",
-        type=existing_path,
+        type=Path,
         help="log directory or file (repeatable); already loaded files are skipped",
     )
     p.add_argument(

@@ -67,6 +67,7 @@ EXPORTS = (
         ("hour_at", "category", "package", "bioc_version", "download_type"),
         "source_file_id > {mark}",
     ),
+    Export("minute_downloads", "upsert", ("minute_at",), "source_file_id > {mark}"),
     Export(
         "stats",
         "upsert",

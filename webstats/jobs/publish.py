@@ -23,8 +23,6 @@ from pathlib import Path
 
 import duckdb
 
-from .stage import discard, next_path, wal_path
-
 MODES = ("replace", "append", "upsert")
 
 
@@ -66,10 +64,21 @@ def _apply(con: duckdb.DuckDBPyConnection, change: TableChange) -> int:
     return con.execute("select count(*) from publish_rows").fetchone()[0]
 
 
+def _sibling(path: Path, suffix: str) -> Path:
+    """`<file><suffix>` beside `path` (same directory, so a rename is atomic)."""
+    return path.with_name(path.name + suffix)
+
+
+def _discard(path: Path) -> None:
+    """Remove a database file and its write-ahead log (a killed publication's copy)."""
+    for p in (path, _sibling(path, ".wal")):
+        p.unlink(missing_ok=True)
+
+
 def publish(path: Path, changes: Sequence[TableChange]) -> dict[str, int]:
     """Apply `changes` to the DuckDB file at `path` all at once; rows brought per table."""
-    work = next_path(path)
-    discard(work)
+    work = _sibling(path, ".next")
+    _discard(work)
     if path.exists():
         shutil.copyfile(path, work)
     counts = {}
@@ -86,8 +95,8 @@ def publish(path: Path, changes: Sequence[TableChange]) -> dict[str, int]:
         finally:
             os.close(fd)
     except BaseException:
-        discard(work)
+        _discard(work)
         raise
-    wal_path(work).unlink(missing_ok=True)  # folded in by the checkpoint
+    _sibling(work, ".wal").unlink(missing_ok=True)  # folded in by the checkpoint
     os.replace(work, path)
     return counts
