@@ -24,7 +24,13 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-CHARTS = ["hourly", "monthly", "downloads-by-country", "downloads-by-category", "downloads-by-archive"]
+CHARTS = [
+    "hourly",
+    "monthly",
+    "downloads-by-country",
+    "downloads-by-category",
+    "downloads-by-archive",
+]
 
 
 class SpaHandler(http.server.SimpleHTTPRequestHandler):
@@ -52,7 +58,8 @@ def points_drawn(page) -> int:
     return page.evaluate(
         """() => [...document.querySelectorAll('.js-plotly-plot')].reduce((n, el) =>
             n + (el.data || []).reduce((m, t) =>
-                m + ((t.y || t.z || []).filter(v => v !== null && v !== undefined).length), 0), 0)"""
+                m + ((t.y || t.z || []).filter(v => v !== null && v !== undefined).length),
+            0), 0)"""
     )
 
 
