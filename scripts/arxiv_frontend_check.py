@@ -24,6 +24,14 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+#: chart id (its route) -> the card title a user clicks on /stats/downloads
+TITLES = {
+    "hourly": "Hourly Usage Rates",
+    "monthly": "Monthly Downloads",
+    "downloads-by-country": "Downloads by Country",
+    "downloads-by-category": "Downloads by Category",
+    "downloads-by-archive": "Downloads by Archive",
+}
 CHARTS = [
     "hourly",
     "monthly",
@@ -68,7 +76,12 @@ def check(page, base: str, chart: str, day: str, out: Path) -> dict:
     page.on("response", lambda r: "/api/" in r.url and seen["api"].append([r.status, r.url]))
     page.on("requestfailed", lambda r: seen["failed"].append(r.url))
     page.on("console", lambda m: m.type == "error" and seen["console_errors"].append(m.text))
-    page.goto(f"{base}/stats/downloads/{chart}")
+    # the build's asset paths are relative ("homepage": "."): enter at the root and click
+    # through as a visitor does (/ -> /stats -> /stats/downloads -> the chart)
+    page.goto(base + "/")
+    page.click("text=Download Statistics")
+    page.click(f"h2:text-is('{TITLES[chart]}')")
+    page.wait_for_url(f"**/stats/downloads/{chart}")
     if chart == "hourly":  # the default view is today, after the data: pick the last day
         page.wait_for_selector("text=No data available", timeout=20000)
         page.fill("input[type=date]", day)
