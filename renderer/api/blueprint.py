@@ -410,6 +410,39 @@ def _cran(kind: str, period: str, names: list[str] | None) -> Response:
     return _respond(snap, key, lambda: build(snap, names, start, end))
 
 
+# ---------------------------------------------------------------- status
+
+STATUS_WINDOW_DAYS = 90
+
+
+@bp.get("/status")
+def status() -> Response:
+    """How current and how complete the served data is (docs/api.md, "Status")."""
+    snap = _snapshot()
+    return _respond(snap, ("status",), lambda: _status_payload(snap))
+
+
+def _status_payload(snap: Snapshot) -> dict[str, Any]:
+    """The build's days and time, and the days of the last 90 (up to valid_thru, from the
+    first day with daily data) without a single download: for Bioconductor's traffic, a day
+    whose logs did not arrive."""
+    first = q.first_download_day(snap)
+    start = snap.valid_thru - dt.timedelta(days=STATUS_WINDOW_DAYS - 1)
+    if first is not None:
+        start = max(start, first)
+    counts = q.daily_totals(snap, start, snap.valid_thru)
+    empty = [d.isoformat() for d in days(start, snap.valid_thru) if not counts.get(d)]
+    return {
+        "valid_thru": snap.valid_thru.isoformat(),
+        "as_of_date": snap.as_of_date.isoformat(),
+        "built_at": snap.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "bioc_release": snap.bioc_release,
+        "bioc_devel": snap.bioc_devel,
+        "first_day": None if first is None else first.isoformat(),
+        "days_without_downloads": empty,
+    }
+
+
 # ---------------------------------------------------------------- the API's description
 
 

@@ -20,6 +20,7 @@ from renderer.api.params import (
     RANGE_MAX_MONTHS,
     TOP_MAX,
 )
+from renderer.badges import KINDS as BADGE_KINDS
 
 DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 PERIOD_PATTERN = f"^(last-day|last-week|last-month|last-year|{DATE}:{DATE})$"
@@ -275,6 +276,37 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "Status": {
+        "type": "object",
+        "required": ["valid_thru", "as_of_date", "built_at", "days_without_downloads"],
+        "properties": {
+            "valid_thru": {"type": "string", "format": "date"},
+            "as_of_date": {"type": "string", "format": "date"},
+            "built_at": {"type": "string", "format": "date-time"},
+            "bioc_release": {"type": "string"},
+            "bioc_devel": {"type": "string"},
+            "first_day": {"type": "string", "format": "date", "nullable": True},
+            "days_without_downloads": {
+                "type": "array",
+                "items": {"type": "string", "format": "date"},
+                "description": "Days of the 90 ending at valid_thru (from first_day) without "
+                "any download: for Bioconductor's traffic, days whose logs are missing.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Shield": {
+        "type": "object",
+        "required": ["schemaVersion", "label", "message", "color"],
+        "properties": {
+            "schemaVersion": {"type": "integer", "enum": [1]},
+            "label": {"type": "string"},
+            "message": {"type": "string"},
+            "color": {"type": "string"},
+            "isError": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
     "CranTotal": {
         "type": "object",
         "required": ["start", "end", "downloads"],
@@ -468,6 +500,29 @@ PATHS: dict[str, Any] = {
     },
     **_cran_paths("daily", "CranDaily", "Downloads per UTC day"),
     **_cran_paths("total", "CranTotal", "Total downloads"),
+    "/api/status": {
+        "get": {
+            "operationId": "status",
+            "summary": "How current and complete the served data is.",
+            "responses": {**_ok(_ref("Status"), "The build's days and time."), **_errors()},
+        }
+    },
+    "/api/badge/{package}/{kind}": {
+        "get": {
+            "operationId": "badge",
+            "summary": "shields.io endpoint JSON for a package badge (the SVG is at "
+            "/badges/{package}/{kind}.svg).",
+            "parameters": [
+                _path("package", {"type": "string"}, "Package name."),
+                _path("kind", {"type": "string", "enum": list(BADGE_KINDS)}, "Which badge."),
+            ],
+            "responses": {
+                **_ok(_ref("Shield"), "The badge's label, message and colour."),
+                "404": _json(_ref("Shield"), "Unknown package or kind: a grey 'not found'."),
+                **_errors(),
+            },
+        }
+    },
     "/api/top/{period}/{n}": {
         "get": {
             "operationId": "top",

@@ -196,3 +196,18 @@ def test_dashboard_aliases(client):
     ]
     sums = get(client, "/api/get_global_sum?model=downloads&time_group=month")
     assert get(client, "/api/get_global_sum?model=hourly&time_group=month") == sums
+
+
+def test_status(client):
+    data = get(client, "/api/status")
+    assert {k: data[k] for k in ("valid_thru", "as_of_date", "first_day")} == {
+        "valid_thru": "2024-11-04",
+        "as_of_date": "2024-11-05",
+        "first_day": "2023-06-01",
+    }
+    assert data["built_at"].endswith("Z")
+    # the 90 days 2024-08-07..2024-11-04 had downloads on 10-27, 11-03 and 11-04 only
+    empty = data["days_without_downloads"]
+    assert len(empty) == 87
+    assert empty[0] == "2024-08-07" and empty[-1] == "2024-11-02"
+    assert "2024-10-27" not in empty and "2024-10-28" in empty
