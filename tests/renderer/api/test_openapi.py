@@ -69,8 +69,8 @@ EXAMPLES = {
     ("/api/downloads/total/{period}/{packages}", "get"): 15,
     ("/api/downloads/daily/{period}", "get"): 15,
     ("/api/downloads/total/{period}", "get"): 15,
-    ("/api/downloads/daily/{period}", "post"): 15,
-    ("/api/downloads/total/{period}", "post"): 15,
+    ("/api/downloads/daily/{period}", "post"): 8,
+    ("/api/downloads/total/{period}", "post"): 8,
     ("/api/status", "get"): 5,
     ("/api/badge/{package}/{kind}", "get"): 15,
 }
