@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from renderer.api.blueprint import bp as api_bp
+from renderer.badges import bp as badges_bp
 from renderer.errors import register_error_handlers
 from renderer.legacy import pages
 from renderer.legacy.blueprint import CachedFastPath
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["snapshots"] = Snapshots(cfg)
     app.register_blueprint(legacy_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(badges_bp)
     register_error_handlers(app)
     app.wsgi_app = CachedFastPath(app, app.wsgi_app)
     return app

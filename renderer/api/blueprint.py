@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from renderer import http
+from renderer.api import cranlogs
 from renderer.api import queries as q
 from renderer.api.openapi import openapi_document
 from renderer.api.params import (
@@ -66,8 +67,8 @@ def _respond(snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], Any]) -
 def _cors(resp: Response) -> Response:
     """Any origin may read the API: it is public, read-only data."""
     resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    resp.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+    resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match, If-Modified-Since"
     resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
@@ -104,7 +105,6 @@ def format_bucket(value: dt.datetime | None, time_group: str | None) -> str | No
     )
 
 
-
 @bp.get("/get_data")
 def get_data() -> Response:
     """Downloads grouped by one or two columns, optionally per time bucket."""
@@ -115,7 +115,7 @@ def get_data() -> Response:
     if second is not None and second == group_by:
         raise ApiError("invalid second_group_by; it must differ from group_by")
     snap = _snapshot()
-    key = ("get_data", model, group_by, second, time_group)
+    key = ("get_data", q.MODELS[model], group_by, second, time_group)
     return _respond(snap, key, lambda: _get_data(snap, model, group_by, second, time_group))
 
 
@@ -162,7 +162,7 @@ def get_global_sum() -> Response:
     snap = _snapshot()
     return _respond(
         snap,
-        ("get_global_sum", model, time_group),
+        ("get_global_sum", q.MODELS[model], time_group),
         lambda: [
             {"total_sum": total, "time_group": format_bucket(bucket, time_group)}
             for bucket, total in q.global_sums(snap, model, time_group)
@@ -172,12 +172,31 @@ def get_global_sum() -> Response:
 
 @bp.get("/get_daily_downloads")
 def get_daily_downloads() -> Response:
-    """Downloads per local hour of one day in any IANA zone."""
-    zone_name = arg("timezone", required=False) or "UTC"
-    zone = parse_zone(zone_name)
+    """Downloads per local wall-clock hour of one day in any IANA zone (SPEC 6)."""
+    zone_name, zone = _zone_arg()
     date_text = arg("date", required=False)
     day = parse_date(date_text) if date_text else dt.datetime.now(zone).date()
+    return _daily_answer(zone_name, zone, day)
+
+
+@bp.get("/get_todays_downloads")
+def get_todays_downloads() -> Response:
+    """The older dashboard clients' name for today's `get_daily_downloads` (no `date`)."""
+    zone_name, zone = _zone_arg()
+    return _daily_answer(zone_name, zone, dt.datetime.now(zone).date())
+
+
+def _zone_arg() -> tuple[str, zoneinfo.ZoneInfo]:
+    zone_name = arg("timezone", required=False) or "UTC"
+    return zone_name, parse_zone(zone_name)
+
+
+def _daily_answer(zone_name: str, zone: zoneinfo.ZoneInfo, day: dt.date) -> Response:
+    """`[]` for a day after the last loaded one (the dashboard then says "No data
+    available"); otherwise the 24 wall-clock hours."""
     snap = _snapshot()
+    if day > snap.valid_thru:
+        return _respond(snap, ("get_daily_downloads", "after valid_thru"), lambda: [])
     return _respond(
         snap, ("get_daily_downloads", zone_name, day), lambda: local_hours(snap, zone, day)
     )
@@ -194,13 +213,14 @@ def local_day_bounds(zone: zoneinfo.ZoneInfo, day: dt.date) -> tuple[dt.datetime
 
 
 def local_hours(snap: Snapshot, zone: zoneinfo.ZoneInfo, day: dt.date) -> list[dict[str, int]]:
-    """Entry k counts downloads in the k-th hour after local midnight, so a day that loses an
-    hour has 23 entries and one that repeats an hour has 25; `hour` is that hour's end."""
+    """Always 24 entries: `hour` h counts the downloads whose local wall-clock time is in
+    [h-1:00, h:00) on `day`, as the dashboard's original backend numbered them, so its fixed
+    1-24 axis stays right on daylight-saving days: the repeated hour of a fall-back day holds
+    both occurrences, the skipped hour of a spring-forward day is 0."""
     start, end = local_day_bounds(zone, day)
-    hour = dt.timedelta(hours=1)
-    totals = [0] * -(-(end - start) // hour)
+    totals = [0] * 24
     for minute, count in q.minute_counts(snap, start, end):
-        totals[(minute - start) // hour] += count
+        totals[minute.replace(tzinfo=dt.UTC).astimezone(zone).hour] += count
     return [{"hour": i + 1, "total_primary": n} for i, n in enumerate(totals)]
 
 
@@ -330,6 +350,8 @@ def top(period: str, n: str) -> Response:
 def _top_payload(
     snap: Snapshot, start: dt.date, end: dt.date, count: int, category: str | None
 ) -> dict[str, Any]:
+    """Ours (`packages`, ranked with categories) and cranlogs' (`downloads`: package and
+    count) side by side, so clients of either read the same answer."""
     ranked = q.package_totals(snap, start, end, category)[:count]
     return {
         "start": start.isoformat(),
@@ -339,6 +361,85 @@ def _top_payload(
             {"rank": i + 1, "package": e.package, "category": e.category, "downloads": e.downloads}
             for i, e in enumerate(ranked)
         ],
+        "downloads": [{"package": e.package, "downloads": e.downloads} for e in ranked],
+    }
+
+
+# ---------------------------------------------------------------- cranlogs-compatible
+
+
+@bp.get("/downloads/daily/<period>", defaults={"packages": None})
+@bp.get("/downloads/daily/<period>/<packages>")
+def cran_daily(period: str, packages: str | None) -> Response:
+    """cranlogs' daily downloads: one entry per package, or one for all packages."""
+    names = parse_packages(packages)[0] if packages else None
+    return _cran("daily", period, names)
+
+
+@bp.get("/downloads/total/<period>", defaults={"packages": None})
+@bp.get("/downloads/total/<period>/<packages>")
+def cran_total(period: str, packages: str | None) -> Response:
+    """cranlogs' total downloads over a period."""
+    names = parse_packages(packages)[0] if packages else None
+    return _cran("total", period, names)
+
+
+@bp.post("/downloads/daily/<period>")
+def cran_daily_post(period: str) -> Response:
+    """Bulk daily: `{"packages": [...]}` in the body, up to cranlogs.POST_MAX names."""
+    return _cran("daily", period, cranlogs.body_packages(request.get_json(silent=True)))
+
+
+@bp.post("/downloads/total/<period>")
+def cran_total_post(period: str) -> Response:
+    """Bulk total: `{"packages": [...]}` in the body, up to cranlogs.POST_MAX names."""
+    return _cran("total", period, cranlogs.body_packages(request.get_json(silent=True)))
+
+
+def _cran(kind: str, period: str, names: list[str] | None) -> Response:
+    snap = _snapshot()
+    max_months = cranlogs.DAILY_MAX_MONTHS if kind == "daily" else None
+    start, end = cranlogs.parse_cran_period(period, snap.valid_thru, max_months)
+    if kind == "daily":
+        cranlogs.check_daily_size(names, start, end)
+    build = cranlogs.daily_payload if kind == "daily" else cranlogs.total_payload
+    key = ("cran", kind, start, end, None if names is None else tuple(names))
+    if request.method == "POST":  # up to 5,000 names: not worth a place in the shared LRU
+        body = lambda: json_bytes(build(snap, names, start, end))  # noqa: E731
+        return http.respond(snap, "api:" + repr(key), body, "application/json")
+    return _respond(snap, key, lambda: build(snap, names, start, end))
+
+
+# ---------------------------------------------------------------- status
+
+STATUS_WINDOW_DAYS = 90
+
+
+@bp.get("/status")
+def status() -> Response:
+    """How current and how complete the served data is (docs/api.md, "Status")."""
+    snap = _snapshot()
+    return _respond(snap, ("status",), lambda: _status_payload(snap))
+
+
+def _status_payload(snap: Snapshot) -> dict[str, Any]:
+    """The build's days and time, and the days of the last 90 (up to valid_thru, from the
+    first day with daily data) without a single download: for Bioconductor's traffic, a day
+    whose logs did not arrive."""
+    first = q.first_download_day(snap)
+    start = snap.valid_thru - dt.timedelta(days=STATUS_WINDOW_DAYS - 1)
+    if first is not None:
+        start = max(start, first)
+    counts = q.daily_totals(snap, start, snap.valid_thru)
+    empty = [d.isoformat() for d in days(start, snap.valid_thru) if not counts.get(d)]
+    return {
+        "valid_thru": snap.valid_thru.isoformat(),
+        "as_of_date": snap.as_of_date.isoformat(),
+        "built_at": snap.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "bioc_release": snap.bioc_release,
+        "bioc_devel": snap.bioc_devel,
+        "first_day": None if first is None else first.isoformat(),
+        "days_without_downloads": empty,
     }
 
 

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from renderer.api import queries as q
+from renderer.api.cranlogs import DAILY_CELLS_MAX, DAILY_MAX_MONTHS, POST_MAX
 from renderer.api.params import (
     BULK_MAX,
     GET_DATA_TIME_GROUPS,
@@ -19,6 +20,7 @@ from renderer.api.params import (
     RANGE_MAX_MONTHS,
     TOP_MAX,
 )
+from renderer.badges import KINDS as BADGE_KINDS
 
 DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 PERIOD_PATTERN = f"^(last-day|last-week|last-month|last-year|{DATE}:{DATE})$"
@@ -83,6 +85,11 @@ PERIOD = _path(
     "ending at the last day of loaded data (`valid_thru`), or `YYYY-MM-DD:YYYY-MM-DD` "
     "(inclusive, UTC days).",
 )
+CRAN_PERIOD = _path(
+    "period",
+    {"type": "string", "pattern": f"^(last-day|last-week|last-month|last-year|{DATE}(:{DATE})?)$"},
+    "As for the other per-package endpoints, or one day `YYYY-MM-DD` (as cranlogs).",
+)
 PACKAGES = _path(
     "packages",
     {"type": "string", "pattern": rf"^{NAME}(,{NAME})*$"},
@@ -144,7 +151,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["hour", "total_primary"],
         "properties": {
-            "hour": {"type": "integer", "minimum": 1, "maximum": 25},
+            "hour": {"type": "integer", "minimum": 1, "maximum": 24},
             "total_primary": {"type": "integer", "minimum": 0},
         },
         "additionalProperties": False,
@@ -226,9 +233,111 @@ SCHEMAS: dict[str, Any] = {
                     "additionalProperties": False,
                 },
             },
+            "downloads": {
+                "type": "array",
+                "description": "The same list as cranlogs gives it.",
+                "items": {
+                    "type": "object",
+                    "required": ["package", "downloads"],
+                    "properties": {
+                        "package": {"type": "string"},
+                        "downloads": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
+            },
         },
         "additionalProperties": False,
     },
+    "CranDaily": {
+        "type": "object",
+        "required": ["start", "end", "downloads"],
+        "properties": {
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "package": {"type": "string", "description": "Absent for all packages."},
+            "downloads": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["day", "downloads"],
+                    "properties": {
+                        "day": {"type": "string", "format": "date"},
+                        "downloads": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "nullable": True,
+                            "description": "null: no logs loaded for that day.",
+                        },
+                    },
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Status": {
+        "type": "object",
+        "required": ["valid_thru", "as_of_date", "built_at", "days_without_downloads"],
+        "properties": {
+            "valid_thru": {"type": "string", "format": "date"},
+            "as_of_date": {"type": "string", "format": "date"},
+            "built_at": {"type": "string", "format": "date-time"},
+            "bioc_release": {"type": "string"},
+            "bioc_devel": {"type": "string"},
+            "first_day": {"type": "string", "format": "date", "nullable": True},
+            "days_without_downloads": {
+                "type": "array",
+                "items": {"type": "string", "format": "date"},
+                "description": "Days of the 90 ending at valid_thru (from first_day) without "
+                "any download: for Bioconductor's traffic, days whose logs are missing.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Shield": {
+        "type": "object",
+        "required": ["schemaVersion", "label", "message", "color"],
+        "properties": {
+            "schemaVersion": {"type": "integer", "enum": [1]},
+            "label": {"type": "string"},
+            "message": {"type": "string"},
+            "color": {"type": "string"},
+            "isError": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
+    "CranTotal": {
+        "type": "object",
+        "required": ["start", "end", "downloads"],
+        "properties": {
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "package": {"type": "string", "description": "Absent for all packages."},
+            "downloads": {
+                "type": "integer",
+                "minimum": 0,
+                "nullable": True,
+                "description": "null: no day of the period was loaded.",
+            },
+        },
+        "additionalProperties": False,
+    },
+}
+
+
+DAILY_DESCRIPTION = (
+    "Entry `hour` h counts the downloads whose local wall-clock time in the zone falls in "
+    "[h-1:00, h:00) on that local date: always 24 entries (the repeated hour of a fall-back "
+    "day counts both occurrences, the skipped hour of a spring-forward day is 0). A date "
+    "after the last loaded day (`valid_thru`) gives `[]`: no data yet."
+)
+DAY_HOURS_TEXT = "24 local hours, or [] after valid_thru."
+ZONE = _query("timezone", {"type": "string"}, "IANA time zone (default UTC).")
+DAY_HOURS = {
+    "type": "array",
+    "items": _ref("HourCount"),
+    "oneOf": [{"maxItems": 0}, {"minItems": 24, "maxItems": 24}],
 }
 
 
@@ -243,6 +352,57 @@ def _bulk_or_single(name: str) -> dict[str, Any]:
                 "minProperties": 1,
             },
         ]
+    }
+
+
+def _cran_paths(kind: str, schema: str, what: str) -> dict[str, Any]:
+    """cranlogs' GET with packages in the path (or none: all packages), and a bulk POST."""
+    note = (
+        f" A period covers at most {DAILY_MAX_MONTHS} months and packages x days at most "
+        f"{DAILY_CELLS_MAX:,}."
+        if kind == "daily"
+        else ""
+    )
+    answer = _ok({"type": "array", "items": _ref(schema)}, "One entry per package (cranlogs).")
+    body = {
+        "type": "object",
+        "required": ["packages"],
+        "properties": {
+            "packages": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": POST_MAX,
+                "items": {"type": "string", "pattern": f"^{NAME}$"},
+            }
+        },
+    }
+    return {
+        f"/api/downloads/{kind}/{{period}}/{{packages}}": {
+            "get": {
+                "operationId": f"cran_{kind}",
+                "summary": f"{what} of packages, in cranlogs' shape." + note,
+                "parameters": [CRAN_PERIOD, PACKAGES],
+                "responses": {**answer, **_errors(400)},
+            }
+        },
+        f"/api/downloads/{kind}/{{period}}": {
+            "get": {
+                "operationId": f"cran_{kind}_all",
+                "summary": f"{what} of all packages together (no `package` key).",
+                "parameters": [CRAN_PERIOD],
+                "responses": {**answer, **_errors(400)},
+            },
+            "post": {
+                "operationId": f"cran_{kind}_bulk",
+                "summary": f"{what} of up to {POST_MAX:,} packages named in a JSON body." + note,
+                "parameters": [CRAN_PERIOD],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": body}},
+                },
+                "responses": {**answer, **_errors(400)},
+            },
+        },
     }
 
 
@@ -294,24 +454,25 @@ PATHS: dict[str, Any] = {
     "/api/get_daily_downloads": {
         "get": {
             "operationId": "get_daily_downloads",
-            "summary": "Downloads per local hour of one day.",
-            "description": "Entry k counts the downloads in the k-th hour after local midnight; "
-            "`hour` is that hour's end (1..24, 23 or 25 entries on daylight-saving change days).",
+            "summary": "Downloads per local wall-clock hour of one day.",
+            "description": DAILY_DESCRIPTION,
             "parameters": [
-                _query("timezone", {"type": "string"}, "IANA time zone (default UTC)."),
+                ZONE,
                 _query(
                     "date",
                     {"type": "string", "format": "date"},
                     "Local day (default: today in that zone).",
                 ),
             ],
-            "responses": {
-                **_ok(
-                    {"type": "array", "minItems": 23, "maxItems": 25, "items": _ref("HourCount")},
-                    "One entry per local hour.",
-                ),
-                **_errors(400),
-            },
+            "responses": {**_ok(DAY_HOURS, DAY_HOURS_TEXT), **_errors(400)},
+        }
+    },
+    "/api/get_todays_downloads": {
+        "get": {
+            "operationId": "get_todays_downloads",
+            "summary": "Today's local hours: `get_daily_downloads` without `date` (older clients).",
+            "parameters": [ZONE],
+            "responses": {**_ok(DAY_HOURS, DAY_HOURS_TEXT), **_errors(400)},
         }
     },
     "/api/downloads/point/{period}/{packages}": {
@@ -334,6 +495,31 @@ PATHS: dict[str, Any] = {
             "responses": {
                 **_ok(_bulk_or_single("Range"), "Downloads per day, zeros included."),
                 **_errors(400, 404),
+            },
+        }
+    },
+    **_cran_paths("daily", "CranDaily", "Downloads per UTC day"),
+    **_cran_paths("total", "CranTotal", "Total downloads"),
+    "/api/status": {
+        "get": {
+            "operationId": "status",
+            "summary": "How current and complete the served data is.",
+            "responses": {**_ok(_ref("Status"), "The build's days and time."), **_errors()},
+        }
+    },
+    "/api/badge/{package}/{kind}": {
+        "get": {
+            "operationId": "badge",
+            "summary": "shields.io endpoint JSON for a package badge (the SVG is at "
+            "/badges/{package}/{kind}.svg).",
+            "parameters": [
+                _path("package", {"type": "string"}, "Package name."),
+                _path("kind", {"type": "string", "enum": list(BADGE_KINDS)}, "Which badge."),
+            ],
+            "responses": {
+                **_ok(_ref("Shield"), "The badge's label, message and colour."),
+                "404": _json(_ref("Shield"), "Unknown package or kind: a grey 'not found'."),
+                **_errors(),
             },
         }
     },

@@ -15,13 +15,20 @@ from typing import Any
 
 from renderer.snapshot import Snapshot
 
-# model name (request) -> (table, count column) it reads.
-MODELS: dict[str, tuple[str, str]] = {"downloads": ("hourly_downloads", "downloads")}
+# model name (request) -> (table, count column) it reads. `hourly` and `hourly_download_data`
+# are the arXiv dashboard's own names for the same model (SPEC 6): its frontend sends them.
+MODELS: dict[str, tuple[str, str]] = {
+    "downloads": ("hourly_downloads", "downloads"),
+    "hourly": ("hourly_downloads", "downloads"),
+    "hourly_download_data": ("hourly_downloads", "downloads"),
+}
 
 # grouping column (request) -> SQL expression. `country` is part of the dashboard contract but
 # no table holds it yet: every download's country is unknown, so it groups as one null value.
+# `archive` is the arXiv dashboard's word for our category (the answer keeps the name asked for).
 GROUP_COLUMNS: dict[str, str] = {
     "category": "category",
+    "archive": "category",
     "package": "package",
     "bioc_version": "bioc_version",
     "download_type": "download_type",
@@ -211,3 +218,23 @@ def package_totals(
     entries = [TopEntry(r[0], r[1], _int(r[2])) for r in rows]
     entries.sort(key=lambda e: (-e.downloads, e.package.lower(), e.package, e.category))
     return entries
+
+
+def daily_totals(snap: Snapshot, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """Downloads of all packages per UTC day in [start, end]."""
+    rows = snap.rows(
+        "select cast(hour_at as date), sum(downloads) from hourly_downloads "
+        "where hour_at >= :start and hour_at < :stop group by 1",
+        {"start": _midnight(start), "stop": _midnight(end + dt.timedelta(days=1))},
+    )
+    return {_as_date(day): _int(count) for day, count in rows}
+
+
+def first_download_day(snap: Snapshot) -> dt.date | None:
+    """The first UTC day with daily data (None before any): before it, counts are unknown."""
+
+    def compute() -> dt.date | None:
+        first = snap.rows("select min(hour_at) from hourly_downloads")[0][0]
+        return None if first is None else _as_date(first)
+
+    return snap.cached(("api", "first_download_day"), compute)

@@ -139,6 +139,8 @@ DDL = [
     "create table categories (category varchar, log_path varchar, web_subdir varchar, "
     "label varchar, file_prefix varchar, top_n integer, first_year integer, "
     "index_page varchar, sort_order integer)",
+    "create table package_scores (category varchar, package varchar, score bigint, "
+    "rank bigint, in_release boolean, in_devel boolean)",
     "create table webstats_info (valid_thru date, as_of_date date, built_at timestamp, "
     "bioc_release varchar, bioc_devel varchar)",
 ]
@@ -197,6 +199,16 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
         conn.execute(
             sa.text("insert into packages values (:p, :c, '3.0', '')"),
             [{"p": p, "c": c} for p, c in MANIFEST],
+        )
+        conn.execute(  # ranks by hand (last-year scores); only the badges read them
+            sa.text("insert into package_scores values (:c, :p, 0, :r, true, true)"),
+            [
+                {"c": B, "p": "alpha", "r": 1},
+                {"c": B, "p": "beta", "r": 2},
+                {"c": B, "p": "unused", "r": 3},
+                {"c": A, "p": "gamma.db", "r": 1},
+                {"c": E, "p": "deltaData", "r": 1},
+            ],
         )
         conn.execute(
             sa.text("insert into categories values (:a, :b, :c, :d, :e, :f, :g, :h, :i)"),

@@ -142,7 +142,7 @@ def test_global_sum_per_hour(client):
 
 def hours(client, zone: str, day: str) -> dict[int, int]:
     data = get(client, f"/api/get_daily_downloads?timezone={zone}&date={day}")
-    assert [e["hour"] for e in data] == list(range(1, len(data) + 1))
+    assert [e["hour"] for e in data] == list(range(1, 25))  # always 24 wall-clock hours
     return {e["hour"]: e["total_primary"] for e in data}
 
 
@@ -151,29 +151,63 @@ def nonzero(counts: dict[int, int]) -> dict[int, int]:
 
 
 @pytest.mark.parametrize(
-    ("zone", "day", "length", "expected"),
+    ("zone", "day", "expected"),
     [
-        # spring forward: 00:00 EST = 05:00Z; 3 (06:30Z = 01:30 EST); 4 (07:00Z = 03:00 EDT)
-        ("America/New_York", "2024-03-10", 23, {1: 1, 2: 1, 3: 1, 23: 1}),
-        # fall back: 18 at 01:15 EDT, 19 at 01:15 EST (the repeated hour), 20 at 23:30 EST
-        ("America/New_York", "2024-11-03", 25, {2: 1, 3: 1, 25: 1}),
-        ("Europe/Berlin", "2024-03-31", 23, {1: 1, 3: 1, 23: 1}),
-        ("Europe/Berlin", "2024-10-27", 25, {3: 1, 4: 1, 25: 1}),
+        # spring forward (02:00 EST -> 03:00 EDT): 2 (05:00Z = 00:00 EST), 3 (06:30Z = 01:30
+        # EST), 4 (07:00Z = 03:00 EDT: hour 4; hour 3 never happens), 5 (03:59:59Z = 23:59:59)
+        ("America/New_York", "2024-03-10", {1: 1, 2: 1, 4: 1, 24: 1}),
+        # fall back: 18 at 01:15 EDT and 19 at 01:15 EST are both in wall-clock hour 2
+        ("America/New_York", "2024-11-03", {2: 2, 24: 1}),
+        # 7 at 00:10 CET; 8 at 01:10Z = 03:10 CEST (hour 4); 9 at 23:59 CEST
+        ("Europe/Berlin", "2024-03-31", {1: 1, 4: 1, 24: 1}),
+        # 15 at 02:30 CEST and 16 at 02:30 CET share wall-clock hour 3; 17 at 23:30 CET
+        ("Europe/Berlin", "2024-10-27", {3: 2, 24: 1}),
         # +05:30: 12 (00:00Z) and 13 (00:45Z) share a UTC hour but not a local one
-        ("Asia/Kolkata", "2024-05-15", 24, {1: 1, 6: 1, 7: 1, 24: 1}),
+        ("Asia/Kolkata", "2024-05-15", {1: 1, 6: 1, 7: 1, 24: 1}),
         # +05:45: the day is 18:15Z .. 18:15Z
-        ("Asia/Kathmandu", "2024-05-15", 24, {1: 2, 6: 1, 7: 1}),
-        ("UTC", "2024-05-15", 24, {1: 2, 19: 1}),
-        ("UTC", "2022-01-01", 24, {}),
+        ("Asia/Kathmandu", "2024-05-15", {1: 2, 6: 1, 7: 1}),
+        ("UTC", "2024-05-15", {1: 2, 19: 1}),
+        ("UTC", "2022-01-01", {}),
+        # the last loaded day (valid_thru) itself: 20 at 04:30Z
+        ("UTC", "2024-11-04", {5: 1}),
     ],
 )
-def test_daily_downloads(client, zone, day, length, expected):
-    counts = hours(client, zone, day)
-    assert len(counts) == length
-    assert nonzero(counts) == {h: n for h, n in expected.items() if n}
+def test_daily_downloads(client, zone, day, expected):
+    assert nonzero(hours(client, zone, day)) == expected
 
 
-def test_daily_downloads_defaults_to_utc_today(client):
-    data = get(client, "/api/get_daily_downloads")
-    assert len(data) == 24
-    assert all(e["total_primary"] == 0 for e in data)  # no data after 2024-11-04
+def test_after_valid_thru_is_empty(client):
+    """No data yet is `[]` (the dashboard shows "No data available"), not 24 zeros."""
+    assert get(client, "/api/get_daily_downloads?timezone=UTC&date=2024-11-05") == []
+    # a zone ahead of UTC whose local date is already after valid_thru
+    assert get(client, "/api/get_daily_downloads?timezone=Pacific/Kiritimati&date=2024-11-05") == []
+    assert get(client, "/api/get_daily_downloads") == []  # today is after 2024-11-04
+    assert get(client, "/api/get_todays_downloads?timezone=Europe/Berlin") == []
+    assert client.get("/api/get_todays_downloads?timezone=Mars/Olympus").status_code == 400
+
+
+def test_dashboard_aliases(client):
+    """The arXiv dashboard's model names and its `archive` column (SPEC 6)."""
+    base = get(client, "/api/get_data?model=downloads&group_by=category")
+    for model in ("hourly", "hourly_download_data"):
+        assert get(client, f"/api/get_data?model={model}&group_by=category") == base
+    assert get(client, "/api/get_data?model=hourly&group_by=archive") == [
+        {"archive": e["category"], "data": e["data"]} for e in base
+    ]
+    sums = get(client, "/api/get_global_sum?model=downloads&time_group=month")
+    assert get(client, "/api/get_global_sum?model=hourly&time_group=month") == sums
+
+
+def test_status(client):
+    data = get(client, "/api/status")
+    assert {k: data[k] for k in ("valid_thru", "as_of_date", "first_day")} == {
+        "valid_thru": "2024-11-04",
+        "as_of_date": "2024-11-05",
+        "first_day": "2023-06-01",
+    }
+    assert data["built_at"].endswith("Z")
+    # the 90 days 2024-08-07..2024-11-04 had downloads on 10-27, 11-03 and 11-04 only
+    empty = data["days_without_downloads"]
+    assert len(empty) == 87
+    assert empty[0] == "2024-08-07" and empty[-1] == "2024-11-02"
+    assert "2024-10-27" not in empty and "2024-10-28" in empty

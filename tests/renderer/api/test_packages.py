@@ -164,6 +164,12 @@ def test_top(client):
             {"rank": 2, "package": "beta", "category": "bioc", "downloads": 5},
             {"rank": 3, "package": "deltaData", "category": "experiment", "downloads": 2},
         ],
+        # cranlogs' shape of the same list
+        "downloads": [
+            {"package": "alpha", "downloads": 12},
+            {"package": "beta", "downloads": 5},
+            {"package": "deltaData", "downloads": 2},
+        ],
     }
 
 
