@@ -133,7 +133,7 @@ def test_malformed_lines_are_set_aside_with_line_and_reason(duck, tmp_path, logs
     assert reasons[0].startswith("MISSING COLUMNS")
     assert reasons[1].startswith("CAST") and "2024-13-45" in reasons[1]
     assert reasons[2].startswith("CAST") and "2x0" in reasons[2]
-    assert reasons[3] == "not an Apache/Squid common or combined log line"
+    assert reasons[3] == "not an Apache/Squid/nginx access log line"
     assert reasons[4].startswith("bad timestamp")
     assert rejects[0][3] == short
     ledger = duck.query(

@@ -9,7 +9,6 @@ by one, so one bad file is reported and the others still load.
 from __future__ import annotations
 
 import bz2
-import gzip
 import hashlib
 import shutil
 import sys
@@ -27,7 +26,8 @@ from webstats.core.settings import Settings
 
 from . import parse_sql
 from .formats import LogFormatError, LogShape, sniff
-from .rawstore import RawStore, open_store
+from .linestream import LineStream
+from .rawstore import AllRejected, RawStore, open_store
 
 BATCH_BYTES = 64 * 1024 * 1024
 BATCH_FILES = 256
@@ -132,9 +132,13 @@ def file_sha256(path: Path) -> str:
 
 
 def batches(files: list[LogFile]) -> Iterator[list[LogFile]]:
-    """Group files of one shape into batches bounded in bytes and count."""
+    """Group files of one shape into batches bounded in bytes and count. Line-by-line
+    (Apache/Squid/nginx) files are streamed, one file per batch."""
     by_shape: dict[LogShape, list[LogFile]] = {}
     for f in files:
+        if f.shape.log_format != "cloudfront":
+            yield [f]
+            continue
         by_shape.setdefault(f.shape, []).append(f)
     for group in by_shape.values():
         batch: list[LogFile] = []
@@ -158,13 +162,10 @@ class BatchReader:
         self.counter = 0
 
     def _readable_path(self, f: LogFile) -> str:
-        """DuckDB reads gzip itself; bz2 (and gzip for read_text) is decompressed to a temp file."""
-        needs_plain = f.shape.compression == "bz2" or (
-            f.shape.compression == "gzip" and f.shape.log_format == "apache"
-        )
-        if not needs_plain:
+        """DuckDB reads gzip itself; bz2 is decompressed to a temp file."""
+        if f.shape.compression != "bz2":
             return str(f.path)
-        opener = bz2.open if f.shape.compression == "bz2" else gzip.open
+        opener = bz2.open
         plain = self.workdir / f"{f.file_id}-{f.name}.plain"
         try:
             with opener(f.path, "rb") as src, open(plain, "wb") as dst:
@@ -195,15 +196,42 @@ class BatchReader:
                 parse_sql.cloudfront_select(plain_shape, paths, tag),
                 parse_sql.cloudfront_rejects(tag),
             )
-        self.con.execute(
-            f"create or replace temp table apache_lines as {parse_sql.apache_lines(paths)}"
-        )
+        raise ValueError(f"{shape.log_format} files are read by stream(), not in batches")
+
+    def stream(self, f: LogFile) -> Iterator[tuple[str, str]]:
+        """The (rows SELECT, rejects SELECT) of each chunk of a line-by-line file, parsed
+        into temp tables as the chunks are read; sets the file's hash when exhausted."""
+        con = self.con
+        con.execute("create or replace temp table batch_files (path varchar, file_id integer)")
+        con.execute("insert into batch_files values (?, ?)", [str(f.path), f.file_id])
+        lines = LineStream(f.path, f.shape.compression)
         cols = ", ".join(parse_sql.RAW_COLUMNS)
-        return (
-            f"select {cols} from apache_lines where reject_reason is null",
-            "select file_id, line_number, reject_reason as reason, line "
-            "from apache_lines where reject_reason is not null",
-        )
+        for chunk in lines.chunks():
+            con.execute(
+                "create or replace temp table chunk_text as "
+                "select ? as file_id, ? as first_number, ? as text",
+                [f.file_id, chunk.first_number, chunk.text],
+            )
+            con.execute(
+                "create or replace temp table chunk_parsed as "
+                + parse_sql.apache_chunk("chunk_text")
+            )
+            con.execute(
+                "create or replace temp table chunk_rejects "
+                "(file_id integer, line_number integer, reason varchar, line varchar)"
+            )
+            if chunk.rejects:
+                con.executemany(
+                    "insert into chunk_rejects values (?, ?, ?, ?)",
+                    [(f.file_id, *r) for r in chunk.rejects],
+                )
+            yield (
+                f"select {cols} from chunk_parsed where reject_reason is null",
+                "select file_id, line_number, reject_reason as reason, line "
+                "from chunk_parsed where reject_reason is not null "
+                "union all select * from chunk_rejects",
+            )
+        f.sha256, f.size = lines.sha256, lines.size
 
 
 def prepare(paths: list[Path], store: RawStore, summary: LoadSummary) -> list[LogFile]:
@@ -266,7 +294,7 @@ def _load_batch(
     """Store a batch in one transaction; on failure retry its files one at a time."""
     try:
         return _store(store, reader, batch)
-    except (duckdb.Error, LogFormatError, OSError) as exc:
+    except (duckdb.Error, LogFormatError, AllRejected, OSError) as exc:
         if len(batch) == 1:
             f = batch[0]
             summary.problems.append(f"{f.path}: {first_line(exc)}; nothing from it was loaded")
@@ -278,13 +306,24 @@ def _load_batch(
 
 
 def _store(store: RawStore, reader: BatchReader, batch: list[LogFile]) -> list[FileResult]:
-    rows_sql, rejects_sql = reader.read(batch)
     results = {
         f.file_id: FileResult(f.file_id, f.name, str(f.path), f.sha256, f.shape.log_format)
         for f in batch
     }
-    store.store_batch(rows_sql, rejects_sql, results)
+    if batch[0].shape.log_format == "cloudfront":
+        rows_sql, rejects_sql = reader.read(batch)
+        store.store_batch(rows_sql, rejects_sql, results)
+    else:
+        (f,) = batch
+        store.store_parts(results, _hashed(reader.stream(f), f, results[f.file_id]))
     return list(results.values())
+
+
+def _hashed(parts: Iterator[tuple[str, str]], f: LogFile, result: FileResult):
+    """Pass the parts on; then record the hash of the bytes actually parsed (a file that
+    grew since it was first hashed is recorded as the version that was read)."""
+    yield from parts
+    result.content_sha256 = f.sha256
 
 
 class _NoBar:

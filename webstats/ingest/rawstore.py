@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -93,12 +93,29 @@ def _ledger_values(r, loaded_at: dt.datetime) -> tuple:
     )
 
 
+class AllRejected(ValueError):
+    """Every line of a file was rejected: the file is reported, not recorded as loaded (a
+    later parser may read it; `webstats load` tries it again)."""
+
+
 def _apply_counts(results: dict, loaded: list[tuple], rejected: list[tuple]) -> None:
     for file_id, n, first, last in loaded:
         r = results[file_id]
         r.loaded_count, r.first_request_at, r.last_request_at = n, first, last
     for file_id, n in rejected:
         results[file_id].rejected_count = n
+    for r in results.values():
+        if r.loaded_count == 0 and r.rejected_count > 0:
+            raise AllRejected(f"all {r.rejected_count} lines were rejected")
+
+
+def _add_counts(totals: dict, loaded: list[tuple], rejected: list[tuple]) -> None:
+    """Fold one chunk's per-file counts into the running (loaded, first, last) and rejected."""
+    for file_id, n, first, last in loaded:
+        m, lo, hi = totals["loaded"].get(file_id, (0, first, last))
+        totals["loaded"][file_id] = (m + n, min(lo, first), max(hi, last))
+    for file_id, n in rejected:
+        totals["rejected"][file_id] = totals["rejected"].get(file_id, 0) + n
 
 
 def _utc_now() -> dt.datetime:
@@ -128,9 +145,9 @@ class RawStore:
         return _lookup(self.db.execute(LEDGER_LOOKUP, [sha256, name, sha256]).fetchall())
 
     def next_file_id(self) -> int:
-        return self.db.execute(
-            "select coalesce(max(file_id), 0) + 1 from load_ledger"
-        ).fetchone()[0]
+        return self.db.execute("select coalesce(max(file_id), 0) + 1 from load_ledger").fetchone()[
+            0
+        ]
 
     def parser(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection the batch SQL (webstats.ingest.parse_sql) runs in."""
@@ -138,6 +155,11 @@ class RawStore:
 
     def store_batch(self, rows_sql: str, rejects_sql: str, results: dict) -> None:
         """Store a parsed batch and its ledger rows in one transaction; fill in the counts."""
+        self.store_parts(results, [(rows_sql, rejects_sql)])
+
+    def store_parts(self, results: dict, parts: Iterable[tuple[str, str]]) -> None:
+        """Store the (rows SELECT, rejects SELECT) of each part as it comes (a streamed file's
+        chunks), then the ledger rows, all in one transaction; fill in the counts."""
         raise NotImplementedError
 
 
@@ -147,22 +169,18 @@ class DuckDBStore(RawStore):
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.db.raw
 
-    def store_batch(self, rows_sql: str, rejects_sql: str, results: dict) -> None:
+    def store_parts(self, results: dict, parts: Iterable[tuple[str, str]]) -> None:
         con = self.db.raw
         ids = sorted(results)
         _register_names(con, results)
         with self.db.transaction():
-            con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {rows_sql}")
+            for rows_sql, rejects_sql in parts:
+                self._insert(rows_sql, rejects_sql)
             loaded = con.execute(
                 "select file_id, count(*), min(request_at), max(request_at) from raw_requests "
                 "where file_id between ? and ? group by file_id",
                 [ids[0], ids[-1]],
             ).fetchall()
-            con.execute(
-                "insert into load_rejects "
-                "select r.file_id, m.name, r.line_number, r.reason, r.line "
-                f"from ({rejects_sql}) as r join batch_names as m using (file_id)"
-            )
             rejected = con.execute(
                 "select file_id, count(*) from load_rejects where file_id between ? and ? "
                 "group by file_id",
@@ -171,6 +189,15 @@ class DuckDBStore(RawStore):
             _apply_counts(results, loaded, rejected)
             now = _utc_now()
             con.executemany(LEDGER_INSERT, [_ledger_values(r, now) for r in results.values()])
+
+    def _insert(self, rows_sql: str, rejects_sql: str) -> None:
+        con = self.db.raw
+        con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {rows_sql}")
+        con.execute(
+            "insert into load_rejects "
+            "select r.file_id, m.name, r.line_number, r.reason, r.line "
+            f"from ({rejects_sql}) as r join batch_names as m using (file_id)"
+        )
 
 
 class PostgresStore(RawStore):
@@ -189,9 +216,21 @@ class PostgresStore(RawStore):
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.duck
 
-    def store_batch(self, rows_sql: str, rejects_sql: str, results: dict) -> None:
+    def store_parts(self, results: dict, parts: Iterable[tuple[str, str]]) -> None:
+        _register_names(self.duck, results)
+        totals: dict[str, dict] = {"loaded": {}, "rejected": {}}
+        with self.db.transaction():
+            for rows_sql, rejects_sql in parts:
+                self._copy_part(rows_sql, rejects_sql, totals)
+            loaded = [(k, *v) for k, v in totals["loaded"].items()]
+            _apply_counts(results, loaded, list(totals["rejected"].items()))
+            now = _utc_now()
+            self.db.executemany(LEDGER_INSERT, [_ledger_values(r, now) for r in results.values()])
+
+    def _copy_part(self, rows_sql: str, rejects_sql: str, totals: dict) -> None:
+        """Parse one part in DuckDB, count it, COPY it into PostgreSQL (in the open
+        transaction)."""
         duck = self.duck
-        _register_names(duck, results)
         duck.execute(f"create or replace temp table batch_rows as {rows_sql}")
         duck.execute(
             "create or replace temp table batch_rejects as select r.file_id, m.name, "
@@ -205,16 +244,13 @@ class PostgresStore(RawStore):
         rejected = duck.execute(
             "select file_id, count(*) from batch_rejects group by file_id"
         ).fetchall()
-        _apply_counts(results, loaded, rejected)
+        _add_counts(totals, loaded, rejected)
         rows_csv = Path(self.tmp.name) / "rows.csv"
         rejects_csv = Path(self.tmp.name) / "rejects.csv"
         duck.execute(f"copy batch_rows to '{rows_csv}' (format csv, header false)")
         duck.execute(f"copy batch_rejects to '{rejects_csv}' (format csv, header false)")
-        now = _utc_now()
-        with self.db.transaction():
-            self.db.executemany(LEDGER_INSERT, [_ledger_values(r, now) for r in results.values()])
-            self.db.copy_csv("raw_requests", rows_csv, RAW_COLUMNS_SQL)
-            self.db.copy_csv("load_rejects", rejects_csv)
+        self.db.copy_csv("raw_requests", rows_csv, RAW_COLUMNS_SQL)
+        self.db.copy_csv("load_rejects", rejects_csv)
 
 
 @contextlib.contextmanager
