@@ -22,8 +22,9 @@ from typing import BinaryIO
 
 from .formats import LogFormatError
 
-#: bytes of (decompressed) text handed to DuckDB at a time: about 40,000 typical lines
-CHUNK_BYTES = 8 * 1024 * 1024
+#: bytes of (decompressed) text handed to DuckDB at a time: about 180,000 typical lines,
+#: more than one DuckDB row group (122,880 rows), so that the parsing runs in parallel
+CHUNK_BYTES = 32 * 1024 * 1024
 #: a line longer than this is rejected (its head is kept as the reject's line); the rest of
 #: it is read past, never held, so one endless line cannot exhaust memory
 MAX_LINE_BYTES = 1024 * 1024
@@ -50,6 +51,10 @@ def decode_lines(data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = "\n".join(_decode_line(raw) for raw in data.split(b"\n"))
+    # CRLF line ends are line ends (in C here: trimming in SQL cost 2 us a line)
+    text = text.replace("\r\n", "\n")
+    if text.endswith("\r"):
+        text = text[:-1]
     # PostgreSQL text cannot hold NUL; a NUL byte in a log line is damage, not content
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
