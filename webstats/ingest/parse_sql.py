@@ -129,11 +129,14 @@ def apache_chunk(table: str) -> str:
     raw_requests columns. `table` is a table, not a view, so DuckDB parses its row groups
     in parallel.
 
+    Positions are counted in characters (length, left, substr), never bytes (strlen).
+
     The head before the time is "[vhost] client[, client...] ident user": ident and user are
-    its last two tokens; a first token ending in "," starts a client list, any other extra
-    first token is a vhost. The client is the first address of a list ("client, proxy, ..."
-    as X-Forwarded-For writes it): the address the request came from, as far as the log
-    knows.
+    its last two tokens; a first token ending in "," starts a client list (quoted or not,
+    perhaps followed by the proxy's address, as nginx's "$http_x_forwarded_for $remote_addr"
+    writes it), any other extra first token is a vhost. The client is the first address of
+    a list ("client, proxy, ..." as X-Forwarded-For writes it): the address the request
+    came from, as far as the log knows.
     """
     return f"""
 {_apache_ctes(table)}
@@ -196,10 +199,16 @@ parsed as (
         {_unescape("p.request")} as request,
         regexp_extract(p.tail, {sql_literal(COMBINED_TAIL)}, ['referer', 'agent']) as t,
         try_strptime(ts, '%d/%b/%Y:%H:%M:%S %z') as ts_tz,
-        case
-            when len(clients) = 1 or suffix(clients[1], ',') then replace(clients[1], ',', '')
-            else replace(clients[2], ',', '')
-        end as client
+        replace(
+            replace(
+                case
+                    when len(clients) = 1 or suffix(clients[1], ',') then clients[1]
+                    else clients[2]
+                end,
+                ',', ''
+            ),
+            '"', ''
+        ) as client
     from fields
 ),
 request as (
@@ -213,10 +222,10 @@ target as (
     select
         *,
         left(
-            substr(request, strlen(method) + 2),
+            substr(request, length(method) + 2),
             greatest(
-                strlen(request) - strlen(method) - 1
-                - (case when protocol = '' then 0 else strlen(protocol) + 1 end),
+                length(request) - length(method) - 1
+                - (case when protocol = '' then 0 else length(protocol) + 1 end),
                 0
             )
         ) as target
