@@ -183,7 +183,9 @@ def test_hand_checked_lines(loaded):
     assert row("nginx-test.log", "2016-01-22 13:18:29", "10.5.102.222")[2] == "q=100"
     # a vhost before a list, and a vhost with a port
     assert row("nginx-test-with-host.log", "2016-12-07 10:05:07", "81.2.69.143")[0] == "GET"
-    assert row("nginx-test-with-host.log", "2016-12-30 06:47:09", "2a02:cf40:10ff:f00f:0000:0000:0:8000")
+    assert row(
+        "nginx-test-with-host.log", "2016-12-30 06:47:09", "2a02:cf40:10ff:f00f:0000:0000:0:8000"
+    )
     # Squid's suffix, absolute form, -0500 past midnight UTC
     squid = row("variant-legacy.log", "2024-02-01 04:30:00", "203.0.113.5")
     assert squid[1] == "/packages/3.18/bioc/src/contrib/ACME_2.58.0.tar.gz"
@@ -194,11 +196,9 @@ def test_hand_checked_lines(loaded):
     )
     assert row("variant-legacy.log", "2024-02-01 00:30:00", "198.51.100.8")[1] == "/café.tar.gz"
     reasons = dict(
-        w.query(
-            "select line_number, reason from load_rejects where file_name = 'nginx-test.log'"
-        )
+        w.query("select line_number, reason from load_rejects where file_name = 'nginx-test.log'")
     )
-    assert reasons == {7: 'bad request line: '}
+    assert reasons == {7: "bad request line: "}
     huge = w.query(
         "select line_number, reason, length(line) from load_rejects "
         "where file_name = 'variant-legacy.log' and reason like 'line longer%'"
