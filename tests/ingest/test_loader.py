@@ -225,3 +225,52 @@ def test_header_only_and_empty_files_load_as_zero_lines(duck, tmp_path, logs):
 
     assert (summary.loaded_files, summary.lines, summary.ok) == (2, 0, True)
     assert duck.query("select line_count from load_ledger") == [(0,), (0,)]
+
+
+def test_a_grown_apache_log_loads_its_new_lines_as_a_new_version(duck, tmp_path, logs):
+    path = tmp_path / "access.log"
+    first = [logs.apache(logs.req(PKG, ip=f"192.0.2.{i}")) for i in range(3)]
+    path.write_text("\n".join(first) + "\n")
+    assert duck.load(path).loaded == 3
+    more = [logs.apache(logs.req(PKG, ip=f"198.51.100.{i}")) for i in range(2)]
+    with open(path, "a") as fh:
+        fh.write(more[0] + "\nnot a line\n" + more[1] + "\n")
+
+    grown = duck.load(path)
+
+    assert (grown.loaded, grown.rejected, grown.ok) == (2, 1, True)
+    assert duck.query("select line_number from load_rejects") == [(5,)]
+    assert duck.query("select count(*), count(distinct client_ip) from raw_requests") == [(5, 5)]
+    assert duck.query(
+        "select file_name, line_count, byte_count from load_ledger order by file_id"
+    ) == [("access.log", 3, len("\n".join(first)) + 1), ("access.log", 3, path.stat().st_size)]
+    assert duck.load(path).loaded_files == 0
+    path.write_text(more[0] + "\n")  # rotated: another file under the old name
+    assert "already loaded" in duck.load(path).problems[0]
+
+
+def test_an_unreadable_file_is_reported_and_the_others_load(duck, tmp_path, logs, monkeypatch):
+    from webstats.ingest import loader
+
+    good = logs.write(tmp_path / "E1.2024-01-15-10.a.gz", logs.cloudfront([logs.req(PKG)]))
+    gone = tmp_path / "vanished.log"
+    monkeypatch.setattr(loader, "discover", lambda paths: [gone, good])
+
+    summary = duck.load(tmp_path)
+
+    assert (summary.loaded, len(summary.problems)) == (1, 1)
+    assert summary.problems[0].startswith(f"{gone}: cannot read")
+
+
+def test_a_file_whose_lines_are_all_rejected_fails_and_stays_unloaded(duck, tmp_path, logs):
+    bad = tmp_path / "logs" / "bad.log"
+    bad.parent.mkdir()
+    bad.write_text('10.0.0.1 - - [01/Jan/2024:00:00:00 +0000] "-" 400 0\n' * 3)
+    logs.write(tmp_path / "logs" / "good.log", logs.apache(logs.req(PKG)) + "\n")
+
+    summary = duck.load(tmp_path / "logs")
+
+    assert summary.loaded == 1 and len(summary.problems) == 1
+    assert "bad.log: all 3 lines were rejected" in summary.problems[0]
+    assert duck.query("select file_name from load_ledger") == [("good.log",)]
+    assert duck.query("select count(*) from load_rejects") == [(0,)]

@@ -102,10 +102,18 @@ class _HashingReader:
 class LineStream:
     """One pass over a file (plain, gzip or bz2): chunks of numbered lines, then its hash."""
 
-    def __init__(self, path: Path, compression: str | None, chunk_bytes: int = CHUNK_BYTES):
+    def __init__(
+        self,
+        path: Path,
+        compression: str | None,
+        chunk_bytes: int = CHUNK_BYTES,
+        skip: tuple[int, int] = (0, 0),
+    ):
         self.path = path
         self.compression = compression
         self.chunk_bytes = chunk_bytes
+        #: (bytes, lines) at the start already loaded (a grown log): hashed, not yielded
+        self.skip_bytes, self.skip_lines = skip
         self.sha256 = ""
         self.size = 0
 
@@ -132,7 +140,10 @@ class LineStream:
             src = bz2.BZ2File(hashed, mode="rb")  # type: ignore[arg-type]
         else:
             src = hashed  # type: ignore[assignment]
-        first = True
+        left = self.skip_bytes
+        while left and (block := src.read(min(left, self.chunk_bytes))):
+            left -= len(block)
+        first = not self.skip_bytes
         while block := src.read(self.chunk_bytes):
             if first and block.startswith(BOM):
                 block = block[len(BOM) :]
@@ -142,7 +153,7 @@ class LineStream:
     def _split(self, blocks: Iterator[bytes]) -> Iterator[Chunk]:
         """Whole lines per chunk; a line split across blocks is carried to the next."""
         carry = b""
-        next_number = 1
+        next_number = self.skip_lines + 1
         skipping = False  # inside a line already rejected as too long
         for block in blocks:
             data = carry + block

@@ -40,6 +40,9 @@ class LogFile:
     size: int
     shape: LogShape
     file_id: int = 0
+    #: a grown log: the bytes (and lines) already loaded from an earlier version of it
+    skip_bytes: int = 0
+    skip_lines: int = 0
 
     @property
     def name(self) -> str:
@@ -57,6 +60,7 @@ class FileResult:
     rejected_count: int = 0
     first_request_at: object = None
     last_request_at: object = None
+    byte_count: int | None = None
 
     @property
     def line_count(self) -> int:
@@ -209,7 +213,7 @@ class BatchReader:
         file).
         """
         scratch = self._scratch()
-        lines = LineStream(f.path, f.shape.compression)
+        lines = LineStream(f.path, f.shape.compression, skip=(f.skip_bytes, f.skip_lines))
         text_file = self.workdir / f"{f.file_id}.chunk"
         rows_file = self.workdir / f"{f.file_id}.rows.parquet"
         rejects_file = self.workdir / f"{f.file_id}.rejects.parquet"
@@ -277,24 +281,52 @@ def prepare(paths: list[Path], store: RawStore, summary: LoadSummary) -> list[Lo
     seen_hashes: set[str] = set()
     for path in paths:
         summary.files += 1
-        digest = file_sha256(path)
+        try:
+            digest = file_sha256(path)
+        except OSError as exc:  # unreadable or vanished: reported; the others still load
+            summary.problems.append(f"{path}: cannot read: {exc.strerror or exc}; not loaded")
+            continue
         known = store.ledger_lookup(path.name, digest)
         if known == "loaded" or digest in seen_hashes:
             summary.skipped_files += 1
             continue
-        if known == "conflict":
+        try:
+            shape = sniff(path)
+            grown = _grown(path, shape, store) if known == "conflict" else (0, 0)
+        except (LogFormatError, OSError) as exc:
+            summary.problems.append(f"{path}: {exc}; not loaded")
+            continue
+        if grown is None:
             summary.problems.append(
                 f"{path}: a different file named {path.name} is already loaded; not loaded"
             )
             continue
-        try:
-            shape = sniff(path)
-        except (LogFormatError, OSError) as exc:
-            summary.problems.append(f"{path}: {exc}; not loaded")
-            continue
         seen_hashes.add(digest)
-        todo.append(LogFile(path, digest, path.stat().st_size, shape))
+        todo.append(LogFile(path, digest, path.stat().st_size, shape, 0, *grown))
     return todo
+
+
+def _grown(path: Path, shape: LogShape, store: RawStore) -> tuple[int, int] | None:
+    """(bytes, lines) already loaded when `path` is a loaded plain Apache log that has grown
+    (an earlier version is its prefix, ending at a line end); None when it is another file.
+    Its new lines then load as a new version; the earlier ones are never loaded twice."""
+    if shape.log_format == "cloudfront" or shape.compression:
+        return None
+    size = path.stat().st_size
+    for sha, n in store.versions(path.name):
+        if n >= size:
+            continue
+        h, lines, last = hashlib.sha256(), 0, b""
+        with open(path, "rb") as fh:
+            left = n
+            while left and (block := fh.read(min(left, 1 << 20))):
+                h.update(block)
+                lines += block.count(b"\n")
+                left -= len(block)
+                last = block[-1:]
+        if h.hexdigest() == sha and last == b"\n":
+            return n, lines
+    return None
 
 
 def load_paths(
@@ -345,7 +377,9 @@ def _load_batch(
 
 def _store(store: RawStore, reader: BatchReader, batch: list[LogFile]) -> list[FileResult]:
     results = {
-        f.file_id: FileResult(f.file_id, f.name, str(f.path), f.sha256, f.shape.log_format)
+        f.file_id: FileResult(
+            f.file_id, f.name, str(f.path), f.sha256, f.shape.log_format, byte_count=f.size
+        )
         for f in batch
     }
     if batch[0].shape.log_format == "cloudfront":
@@ -361,7 +395,7 @@ def _hashed(parts: Iterator[tuple[str, str]], f: LogFile, result: FileResult):
     """Pass the parts on; then record the hash of the bytes actually parsed (a file that
     grew since it was first hashed is recorded as the version that was read)."""
     yield from parts
-    result.content_sha256 = f.sha256
+    result.content_sha256, result.byte_count = f.sha256, f.size
 
 
 class _NoBar:

@@ -59,8 +59,8 @@ LEDGER_LOOKUP = (
 )
 LEDGER_INSERT = (
     "insert into load_ledger (file_id, file_name, file_path, content_sha256, log_format, "
-    "line_count, loaded_count, rejected_count, first_request_at, last_request_at, loaded_at) "
-    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "line_count, loaded_count, rejected_count, first_request_at, last_request_at, loaded_at, "
+    "byte_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -90,6 +90,7 @@ def _ledger_values(r, loaded_at: dt.datetime) -> tuple:
         r.first_request_at,
         r.last_request_at,
         loaded_at,
+        r.byte_count,
     )
 
 
@@ -143,6 +144,14 @@ class RawStore:
 
     def ledger_lookup(self, name: str, sha256: str) -> str | None:
         return _lookup(self.db.execute(LEDGER_LOOKUP, [sha256, name, sha256]).fetchall())
+
+    def versions(self, name: str) -> list[tuple[str, int]]:
+        """(content hash, bytes read) of the loaded versions of a file name, longest first."""
+        return self.db.execute(
+            "select content_sha256, byte_count from load_ledger "
+            "where file_name = ? and byte_count is not null order by byte_count desc",
+            [name],
+        ).fetchall()
 
     def next_file_id(self) -> int:
         return self.db.execute("select coalesce(max(file_id), 0) + 1 from load_ledger").fetchone()[
