@@ -11,6 +11,7 @@ import pytest
 
 from webstats.ingest.formats import CLOUDFRONT_FIELDS as FIELDS_33
 from webstats.ingest.formats import HISTORIC_FIELD_COUNTS
+from webstats.ingest.loader import reparse_rejects
 
 PKG = "/packages/3.18/bioc/src/contrib/ACME_2.58.0.tar.gz"
 
@@ -274,3 +275,36 @@ def test_a_file_whose_lines_are_all_rejected_fails_and_stays_unloaded(duck, tmp_
     assert "bad.log: all 3 lines were rejected" in summary.problems[0]
     assert duck.query("select file_name from load_ledger") == [("good.log",)]
     assert duck.query("select count(*) from load_rejects") == [(0,)]
+
+
+def test_reparse_rejects_loads_what_the_parser_now_accepts_once(warehouse, tmp_path, logs):
+    """The state an older parser left (line 2 rejected, e.g. nginx `main`) is simulated by
+    moving a loaded line back to the rejects; a fresh warehouse per engine."""
+    from webstats.core.warehouse import connect
+
+    nginx = logs.apache(logs.req(PKG, ip="198.51.100.2")) + ' "-"'
+    lines = [logs.apache(logs.req(PKG)), nginx, "not a line"]
+    path = tmp_path / "access.log"
+    path.write_text("\n".join(lines) + "\n")
+    assert warehouse.load(path).loaded == 2
+    with connect(warehouse.settings) as con, con.transaction():
+        con.execute("delete from raw_requests where client_ip = '198.51.100.2'")
+        con.execute(
+            "insert into load_rejects values (1, 'access.log', 2, 'not an Apache line', ?)",
+            [nginx],
+        )
+        con.execute("update load_ledger set loaded_count = 1, rejected_count = 2")
+
+    first = reparse_rejects(warehouse.settings)
+    again = reparse_rejects(warehouse.settings)
+
+    assert (first.loaded, first.ok, again.loaded, again.ok) == (1, True, 0, True)
+    assert warehouse.query("select client_ip, file_id from raw_requests order by 1") == [
+        ("192.0.2.1", 1),
+        ("198.51.100.2", 2),
+    ]
+    assert warehouse.query("select line_number from load_rejects") == [(3,)]
+    assert warehouse.query(
+        "select file_id, line_count, loaded_count, rejected_count from load_ledger order by 1"
+    ) == [(1, 2, 1, 1), (2, 1, 1, 0)]
+    assert warehouse.load(path).loaded_files == 0

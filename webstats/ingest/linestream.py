@@ -70,12 +70,15 @@ class _HashingReader:
     """A binary file whose bytes are hashed as they are read (the ledger hash is then the
     hash of exactly the content parsed, even if the file grows meanwhile)."""
 
-    def __init__(self, fh: BinaryIO):
+    def __init__(self, fh: BinaryIO, limit: int | None = None):
         self.fh = fh
         self.sha = hashlib.sha256()
         self.size = 0
+        self.limit = limit
 
     def read(self, n: int = -1) -> bytes:
+        if self.limit is not None:
+            n = self.limit - self.size if n < 0 else min(n, self.limit - self.size)
         data = self.fh.read(n)
         self.sha.update(data)
         self.size += len(data)
@@ -108,7 +111,9 @@ class LineStream:
         compression: str | None,
         chunk_bytes: int = CHUNK_BYTES,
         skip: tuple[int, int] = (0, 0),
+        limit: int | None = None,
     ):
+        self.limit = limit
         self.path = path
         self.compression = compression
         self.chunk_bytes = chunk_bytes
@@ -120,7 +125,7 @@ class LineStream:
     def chunks(self) -> Iterator[Chunk]:
         """The file's lines in chunks; `sha256` and `size` are set once it is exhausted."""
         with open(self.path, "rb") as raw:
-            hashed = _HashingReader(raw)
+            hashed = _HashingReader(raw, self.limit)
             try:
                 yield from self._split(self._blocks(hashed))
                 hashed.drain()

@@ -43,6 +43,8 @@ class LogFile:
     #: a grown log: the bytes (and lines) already loaded from an earlier version of it
     skip_bytes: int = 0
     skip_lines: int = 0
+    #: read no further than this (re-parsing the loaded version of a log that grew since)
+    limit_bytes: int | None = None
 
     @property
     def name(self) -> str:
@@ -203,7 +205,7 @@ class BatchReader:
             )
         raise ValueError(f"{shape.log_format} files are read by stream(), not in batches")
 
-    def stream(self, f: LogFile) -> Iterator[tuple[str, str]]:
+    def stream(self, f: LogFile, only: list[int] | None = None) -> Iterator[tuple[str, str]]:
         """The (rows SELECT, rejects SELECT) of each chunk of a line-by-line file; sets the
         file's hash when exhausted.
 
@@ -213,7 +215,13 @@ class BatchReader:
         file).
         """
         scratch = self._scratch()
-        lines = LineStream(f.path, f.shape.compression, skip=(f.skip_bytes, f.skip_lines))
+        scratch.execute("create or replace temp table wanted (line_number integer)")
+        if only is not None:  # re-parsing: just these (once rejected) lines, no new rejects
+            scratch.execute("insert into wanted select unnest(?)", [only])
+        self.fixed: list[int] = []
+        lines = LineStream(
+            f.path, f.shape.compression, skip=(f.skip_bytes, f.skip_lines), limit=f.limit_bytes
+        )
         text_file = self.workdir / f"{f.file_id}.chunk"
         rows_file = self.workdir / f"{f.file_id}.rows.parquet"
         rejects_file = self.workdir / f"{f.file_id}.rejects.parquet"
@@ -221,6 +229,8 @@ class BatchReader:
             # a file hands DuckDB the text faster than a 32 MB query parameter (3x)
             text_file.write_text(chunk.text, encoding="utf-8")
             self._parse_chunk(scratch, f.file_id, chunk, text_file, rows_file, rejects_file)
+            if only is not None:
+                self.fixed += [r[0] for r in scratch.execute("select * from fixed").fetchall()]
             yield (
                 f"select * from read_parquet({parse_sql.sql_literal(str(rows_file))})",
                 f"select * from read_parquet({parse_sql.sql_literal(str(rejects_file))})",
@@ -258,15 +268,21 @@ class BatchReader:
                 [(file_id, *r) for r in chunk.rejects],
             )
         cols = ", ".join(parse_sql.RAW_COLUMNS)
+        # `wanted` empty: a load (every line); else a re-parse (those lines, no rejects)
         con.execute(
-            f"copy (select {cols} from chunk_parsed where reject_reason is null) "
+            "create or replace temp table fixed as select line_number from chunk_parsed "
+            "where reject_reason is null and line_number in (select * from wanted)"
+        )
+        keep = "(not exists (from wanted) or line_number in (select * from fixed))"
+        con.execute(
+            f"copy (select {cols} from chunk_parsed where reject_reason is null and {keep}) "
             f"to {parse_sql.sql_literal(str(rows))} (format parquet)"
         )
         con.execute(
             "copy (select file_id, line_number, reject_reason as reason, line "
-            "from chunk_parsed where reject_reason is not null "
-            f"union all select * from chunk_rejects) to {parse_sql.sql_literal(str(rejects))} "
-            "(format parquet)"
+            "from chunk_parsed where reject_reason is not null and not exists (from wanted) "
+            "union all select * from chunk_rejects where not exists (from wanted)) "
+            f"to {parse_sql.sql_literal(str(rejects))} (format parquet)"
         )
         con.execute("drop table chunk_text; drop table chunk_lines; drop table chunk_parsed")
 
@@ -410,3 +426,58 @@ def _progress(total: int, show: bool):
     if not show or total == 0:
         return _NoBar()
     return tqdm(total=total, unit="B", unit_scale=True, desc="loading", file=sys.stderr)
+
+
+def reparse_rejects(settings: Settings) -> LoadSummary:
+    """Re-read the Apache/Squid/nginx files that had rejected lines and load the lines the
+    current parser accepts, once: they go in under a new ledger row (a new file_id, so the
+    incremental build takes them), leave `load_rejects`, and the old row's counts drop by
+    them. A file that is gone or changed is reported; its rejects stay."""
+    started = time.monotonic()
+    summary = LoadSummary()
+    with open_store(settings) as store, tempfile.TemporaryDirectory() as tmp:
+        reader = BatchReader(store.parser(), Path(tmp))
+        for file_id, _name, path, sha, size in store.reparse_candidates():
+            summary.files += 1
+            try:
+                fixed = _reparse_file(store, reader, file_id, Path(path), sha, size)
+            except (duckdb.Error, LogFormatError, OSError, ValueError) as exc:
+                summary.problems.append(f"{path}: {first_line(exc)}; its rejects stay")
+                continue
+            summary.loaded_files += bool(fixed)
+            summary.loaded += fixed
+        reader.close()
+    summary.lines = summary.loaded
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _reparse_file(
+    store: RawStore, reader: BatchReader, file_id: int, path: Path, sha: str, size: int | None
+) -> int:
+    """Load the now-accepted rejected lines of one loaded file; how many."""
+    shape = sniff(path)
+    size = size or path.stat().st_size  # ledgers from before byte_count: the whole file
+    if shape.log_format == "cloudfront" or file_sha256_prefix(path, size) != sha:
+        raise ValueError("not the loaded content any more (changed, or CloudFront)")
+    f = LogFile(path, sha, size, shape, store.next_file_id(), limit_bytes=size)
+    result = FileResult(f.file_id, path.name, str(path), f"{sha}+reparse{f.file_id}", "apache")
+    only = store.rejected_lines(file_id)
+    store.store_parts(
+        {f.file_id: result},
+        reader.stream(f, only),
+        after=lambda: store.forget_rejects(file_id, reader.fixed),
+        keep_empty=False,
+    )
+    return result.loaded_count
+
+
+def file_sha256_prefix(path: Path, size: int) -> str:
+    """The hash of the first `size` bytes (a log may have grown since it was loaded)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        left = size
+        while left and (block := fh.read(min(left, 1 << 20))):
+            h.update(block)
+            left -= len(block)
+    return h.hexdigest()

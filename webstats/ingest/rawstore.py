@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -119,6 +119,16 @@ def _add_counts(totals: dict, loaded: list[tuple], rejected: list[tuple]) -> Non
         totals["rejected"][file_id] = totals["rejected"].get(file_id, 0) + n
 
 
+def _record(db: Connection, results: dict, keep_empty: bool, after) -> None:
+    """The ledger rows of a stored batch, then the caller's last step (same transaction)."""
+    now = _utc_now()
+    rows = [_ledger_values(r, now) for r in results.values() if keep_empty or r.line_count]
+    if rows:
+        db.executemany(LEDGER_INSERT, rows)
+    if after is not None:
+        after()
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -153,6 +163,39 @@ class RawStore:
             [name],
         ).fetchall()
 
+    def reparse_candidates(self) -> list[tuple]:
+        """(file_id, name, path, hash, bytes) of loaded line-by-line files with rejects."""
+        return self.db.execute(
+            "select file_id, file_name, file_path, content_sha256, byte_count from load_ledger "
+            "where log_format = 'apache' and rejected_count > 0 "
+            "and content_sha256 not like '%+reparse%' order by file_id"
+        ).fetchall()
+
+    def rejected_lines(self, file_id: int) -> list[int]:
+        return [
+            r[0]
+            for r in self.db.execute(
+                "select line_number from load_rejects where file_id = ? "
+                "and line_number is not null",
+                [file_id],
+            ).fetchall()
+        ]
+
+    def forget_rejects(self, file_id: int, numbers: list[int]) -> None:
+        """Re-parsed lines leave the rejects and the old ledger row's counts (in the open
+        transaction of store_parts)."""
+        if not numbers:
+            return
+        self.db.executemany(
+            "delete from load_rejects where file_id = ? and line_number = ?",
+            [(file_id, n) for n in numbers],
+        )
+        self.db.execute(
+            "update load_ledger set rejected_count = rejected_count - ?, "
+            "line_count = line_count - ? where file_id = ?",
+            [len(numbers), len(numbers), file_id],
+        )
+
     def next_file_id(self) -> int:
         return self.db.execute("select coalesce(max(file_id), 0) + 1 from load_ledger").fetchone()[
             0
@@ -166,9 +209,16 @@ class RawStore:
         """Store a parsed batch and its ledger rows in one transaction; fill in the counts."""
         self.store_parts(results, [(rows_sql, rejects_sql)])
 
-    def store_parts(self, results: dict, parts: Iterable[tuple[str, str]]) -> None:
+    def store_parts(
+        self,
+        results: dict,
+        parts: Iterable[tuple[str, str]],
+        after: Callable[[], None] | None = None,
+        keep_empty: bool = True,
+    ) -> None:
         """Store the (rows SELECT, rejects SELECT) of each part as it comes (a streamed file's
-        chunks), then the ledger rows, all in one transaction; fill in the counts."""
+        chunks), then the ledger rows (not of files without lines unless `keep_empty`), then
+        run `after`, all in one transaction; fill in the counts."""
         raise NotImplementedError
 
 
@@ -178,7 +228,7 @@ class DuckDBStore(RawStore):
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.db.raw
 
-    def store_parts(self, results: dict, parts: Iterable[tuple[str, str]]) -> None:
+    def store_parts(self, results, parts, after=None, keep_empty=True) -> None:
         con = self.db.raw
         ids = sorted(results)
         _register_names(con, results)
@@ -196,8 +246,7 @@ class DuckDBStore(RawStore):
                 [ids[0], ids[-1]],
             ).fetchall()
             _apply_counts(results, loaded, rejected)
-            now = _utc_now()
-            con.executemany(LEDGER_INSERT, [_ledger_values(r, now) for r in results.values()])
+            _record(self.db, results, keep_empty, after)
 
     def _insert(self, rows_sql: str, rejects_sql: str) -> None:
         con = self.db.raw
@@ -225,7 +274,7 @@ class PostgresStore(RawStore):
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.duck
 
-    def store_parts(self, results: dict, parts: Iterable[tuple[str, str]]) -> None:
+    def store_parts(self, results, parts, after=None, keep_empty=True) -> None:
         _register_names(self.duck, results)
         totals: dict[str, dict] = {"loaded": {}, "rejected": {}}
         with self.db.transaction():
@@ -233,8 +282,7 @@ class PostgresStore(RawStore):
                 self._copy_part(rows_sql, rejects_sql, totals)
             loaded = [(k, *v) for k, v in totals["loaded"].items()]
             _apply_counts(results, loaded, list(totals["rejected"].items()))
-            now = _utc_now()
-            self.db.executemany(LEDGER_INSERT, [_ledger_values(r, now) for r in results.values()])
+            _record(self.db, results, keep_empty, after)
 
     def _copy_part(self, rows_sql: str, rejects_sql: str, totals: dict) -> None:
         """Parse one part in DuckDB, count it, COPY it into PostgreSQL (in the open
