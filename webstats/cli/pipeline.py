@@ -23,7 +23,8 @@ def check_load(args: argparse.Namespace, cfg: Settings) -> None:
 
 
 def cmd_load(args: argparse.Namespace, cfg: Settings) -> int:
-    from webstats.ingest.loader import discover, load_paths, reparse_rejects  # on use
+    # on use: keeps `--help` fast
+    from webstats.ingest.loader import discover, load_paths, reparse_rejects
 
     if args.reparse_rejects:
         with writer_lock(cfg):
