@@ -31,7 +31,7 @@ def cmd_load(args: argparse.Namespace, cfg: Settings) -> int:
             summary = reparse_rejects(cfg)
         return _report(summary)
     if not args.paths:
-        raise NothingToLoad("name log files or directories to load (or --reparse-rejects)")
+        raise UsageError("name log files or directories to load (or --reparse-rejects)")
     if not discover(args.paths):
         shown = ", ".join(str(p) for p in args.paths)
         raise NothingToLoad(f"no log files in {shown}")
