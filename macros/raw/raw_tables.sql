@@ -31,9 +31,6 @@ create table if not exists load_ledger (
     loaded_at timestamp not null,
     byte_count bigint
 );
--- the bytes read of the file (a log that grew since loads from here); added to ledgers
--- created before it
-alter table load_ledger add column if not exists byte_count bigint;
 create table if not exists load_rejects (
     file_id integer not null,
     file_name varchar not null,

@@ -27,7 +27,7 @@ from webstats.core.settings import Settings
 from . import parse_sql
 from .formats import LogFormatError, LogShape, sniff
 from .linestream import LineStream
-from .rawstore import AllRejected, RawStore, open_store
+from .rawstore import LOAD_MEMORY, AllRejected, RawStore, open_store
 
 BATCH_BYTES = 64 * 1024 * 1024
 BATCH_FILES = 256
@@ -241,7 +241,7 @@ class BatchReader:
 
     def _scratch(self) -> duckdb.DuckDBPyConnection:
         if self.scratch is None:
-            self.scratch = duckdb.connect()
+            self.scratch = duckdb.connect(config={"memory_limit": LOAD_MEMORY})
         return self.scratch
 
     @staticmethod

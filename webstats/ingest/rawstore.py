@@ -43,6 +43,8 @@ def read_raw_ddl(path: Path = RAW_DDL_MACRO) -> tuple[str, ...]:
 
 
 RAW_DDL = read_raw_ddl()
+#: DuckDB's memory cap while loading (the warehouse connection and the parsers)
+LOAD_MEMORY = "512MB"
 RAW_COLUMNS_SQL = (
     "file_id, request_at, edge_location, client_ip, method, uri_stem, uri_query, status, "
     "bytes_sent, user_agent"
@@ -64,9 +66,15 @@ LEDGER_INSERT = (
 )
 
 
+#: columns added since a ledger may have been created (run by Python only: in the staging
+#: schema dbt builds in, the raw tables are views, which ALTER TABLE refuses)
+RAW_UPGRADES = ("alter table load_ledger add column if not exists byte_count bigint",)
+
+
 def create_raw_tables(con: Connection) -> None:
-    """The raw tables, created empty where missing (dbt reads them as sources)."""
-    for ddl in RAW_DDL:
+    """The raw tables, created empty where missing (dbt reads them as sources), and brought
+    up to date."""
+    for ddl in RAW_DDL + RAW_UPGRADES:
         con.execute(ddl)
 
 
@@ -225,6 +233,12 @@ class RawStore:
 class DuckDBStore(RawStore):
     """Raw tables inside the DuckDB warehouse file; parsing runs in the same database."""
 
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        # DuckDB caches up to 80% of RAM by default: a long load's RSS then grows with the
+        # data written; capped, it evicts (written pages) or spills instead
+        self.db.raw.execute(f"set memory_limit = '{LOAD_MEMORY}'")
+
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.db.raw
 
@@ -263,7 +277,7 @@ class PostgresStore(RawStore):
 
     def __init__(self, settings: Settings):
         super().__init__(settings)
-        self.duck = duckdb.connect()
+        self.duck = duckdb.connect(config={"memory_limit": LOAD_MEMORY})
         self.tmp = tempfile.TemporaryDirectory()
 
     def close(self) -> None:
