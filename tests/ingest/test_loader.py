@@ -308,3 +308,19 @@ def test_reparse_rejects_loads_what_the_parser_now_accepts_once(warehouse, tmp_p
         "select file_id, line_count, loaded_count, rejected_count from load_ledger order by 1"
     ) == [(1, 2, 1, 1), (2, 1, 1, 0)]
     assert warehouse.load(path).loaded_files == 0
+
+
+def test_an_overlong_cloudfront_line_is_rejected_not_lost(duck, tmp_path, logs):
+    lines = logs.cloudfront([logs.req(PKG), logs.req(PKG), logs.req(PKG)]).split("\n")
+    fields = lines[3].split("\t")
+    fields[10] = "x" * 2_000_000  # a 2 MB user agent: over the 1 MiB line limit
+    lines[3] = "\t".join(fields)
+    logs.write(tmp_path / "E1.2024-01-15-10.long.gz", "\n".join(lines))
+
+    summary = duck.load(tmp_path)
+
+    assert (summary.loaded, summary.rejected, summary.ok) == (2, 1, True)
+    assert duck.query("select line_number, reason like 'LINE SIZE%' from load_rejects") == [
+        (4, True)
+    ]
+    assert duck.query("select line_count from load_ledger") == [(3,)]

@@ -35,6 +35,10 @@ COMBINED_TAIL = "^ " + QUOTED + " " + QUOTED
 PROTOCOL = r" (HTTP/[0-9.]+)$"
 #: lines longer than this are rejected (linestream.MAX_LINE_BYTES, in characters here)
 MAX_LINE_CHARS = 1024 * 1024
+#: DuckDB's CSV read buffer: a CloudFront line longer than max_line_size is rejected
+#: ("LINE SIZE OVER MAXIMUM") only if it fits in the buffer; with the default buffer a line
+#: of 31 MB or more vanished without a reject (one longer than this still would)
+CSV_BUFFER_BYTES = 64 * 1024 * 1024
 
 
 def sql_literal(text: str) -> str:
@@ -74,6 +78,7 @@ from read_csv(
     delim = '\t', header = false, skip = {shape.header_lines}, quote = '', escape = '',
     auto_detect = false, null_padding = false, compression = '{compression}',
     columns = {{{", ".join(columns)}}},
+    max_line_size = {MAX_LINE_CHARS}, buffer_size = {CSV_BUFFER_BYTES},
     filename = true, store_rejects = true,
     rejects_table = '{rejects}_errors', rejects_scan = '{rejects}_scans'
 ) as r
