@@ -28,7 +28,8 @@ create table if not exists load_ledger (
     rejected_count integer not null,
     first_request_at timestamp,
     last_request_at timestamp,
-    loaded_at timestamp not null
+    loaded_at timestamp not null,
+    byte_count bigint
 );
 create table if not exists load_rejects (
     file_id integer not null,

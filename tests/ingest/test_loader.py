@@ -11,6 +11,7 @@ import pytest
 
 from webstats.ingest.formats import CLOUDFRONT_FIELDS as FIELDS_33
 from webstats.ingest.formats import HISTORIC_FIELD_COUNTS
+from webstats.ingest.loader import reparse_rejects
 
 PKG = "/packages/3.18/bioc/src/contrib/ACME_2.58.0.tar.gz"
 
@@ -133,7 +134,7 @@ def test_malformed_lines_are_set_aside_with_line_and_reason(duck, tmp_path, logs
     assert reasons[0].startswith("MISSING COLUMNS")
     assert reasons[1].startswith("CAST") and "2024-13-45" in reasons[1]
     assert reasons[2].startswith("CAST") and "2x0" in reasons[2]
-    assert reasons[3] == "not an Apache/Squid common or combined log line"
+    assert reasons[3] == "not an Apache/Squid/nginx access log line"
     assert reasons[4].startswith("bad timestamp")
     assert rejects[0][3] == short
     ledger = duck.query(
@@ -225,3 +226,101 @@ def test_header_only_and_empty_files_load_as_zero_lines(duck, tmp_path, logs):
 
     assert (summary.loaded_files, summary.lines, summary.ok) == (2, 0, True)
     assert duck.query("select line_count from load_ledger") == [(0,), (0,)]
+
+
+def test_a_grown_apache_log_loads_its_new_lines_as_a_new_version(duck, tmp_path, logs):
+    path = tmp_path / "access.log"
+    first = [logs.apache(logs.req(PKG, ip=f"192.0.2.{i}")) for i in range(3)]
+    path.write_text("\n".join(first) + "\n")
+    assert duck.load(path).loaded == 3
+    more = [logs.apache(logs.req(PKG, ip=f"198.51.100.{i}")) for i in range(2)]
+    with open(path, "a") as fh:
+        fh.write(more[0] + "\nnot a line\n" + more[1] + "\n")
+
+    grown = duck.load(path)
+
+    assert (grown.loaded, grown.rejected, grown.ok) == (2, 1, True)
+    assert duck.query("select line_number from load_rejects") == [(5,)]
+    assert duck.query("select count(*), count(distinct client_ip) from raw_requests") == [(5, 5)]
+    assert duck.query(
+        "select file_name, line_count, byte_count from load_ledger order by file_id"
+    ) == [("access.log", 3, len("\n".join(first)) + 1), ("access.log", 3, path.stat().st_size)]
+    assert duck.load(path).loaded_files == 0
+    path.write_text(more[0] + "\n")  # rotated: another file under the old name
+    assert "already loaded" in duck.load(path).problems[0]
+
+
+def test_an_unreadable_file_is_reported_and_the_others_load(duck, tmp_path, logs, monkeypatch):
+    from webstats.ingest import loader
+
+    good = logs.write(tmp_path / "E1.2024-01-15-10.a.gz", logs.cloudfront([logs.req(PKG)]))
+    gone = tmp_path / "vanished.log"
+    monkeypatch.setattr(loader, "discover", lambda paths: [gone, good])
+
+    summary = duck.load(tmp_path)
+
+    assert (summary.loaded, len(summary.problems)) == (1, 1)
+    assert summary.problems[0].startswith(f"{gone}: cannot read")
+
+
+def test_a_file_whose_lines_are_all_rejected_fails_and_stays_unloaded(duck, tmp_path, logs):
+    bad = tmp_path / "logs" / "bad.log"
+    bad.parent.mkdir()
+    bad.write_text('10.0.0.1 - - [01/Jan/2024:00:00:00 +0000] "-" 400 0\n' * 3)
+    logs.write(tmp_path / "logs" / "good.log", logs.apache(logs.req(PKG)) + "\n")
+
+    summary = duck.load(tmp_path / "logs")
+
+    assert summary.loaded == 1 and len(summary.problems) == 1
+    assert "bad.log: all 3 lines were rejected" in summary.problems[0]
+    assert duck.query("select file_name from load_ledger") == [("good.log",)]
+    assert duck.query("select count(*) from load_rejects") == [(0,)]
+
+
+def test_reparse_rejects_loads_what_the_parser_now_accepts_once(warehouse, tmp_path, logs):
+    """The state an older parser left (line 2 rejected, e.g. nginx `main`) is simulated by
+    moving a loaded line back to the rejects; a fresh warehouse per engine."""
+    from webstats.core.warehouse import connect
+
+    nginx = logs.apache(logs.req(PKG, ip="198.51.100.2")) + ' "-"'
+    lines = [logs.apache(logs.req(PKG)), nginx, "not a line"]
+    path = tmp_path / "access.log"
+    path.write_text("\n".join(lines) + "\n")
+    assert warehouse.load(path).loaded == 2
+    with connect(warehouse.settings) as con, con.transaction():
+        con.execute("delete from raw_requests where client_ip = '198.51.100.2'")
+        con.execute(
+            "insert into load_rejects values (1, 'access.log', 2, 'not an Apache line', ?)",
+            [nginx],
+        )
+        con.execute("update load_ledger set loaded_count = 1, rejected_count = 2")
+
+    first = reparse_rejects(warehouse.settings)
+    again = reparse_rejects(warehouse.settings)
+
+    assert (first.loaded, first.ok, again.loaded, again.ok) == (1, True, 0, True)
+    assert warehouse.query("select client_ip, file_id from raw_requests order by 1") == [
+        ("192.0.2.1", 1),
+        ("198.51.100.2", 2),
+    ]
+    assert warehouse.query("select line_number from load_rejects") == [(3,)]
+    assert warehouse.query(
+        "select file_id, line_count, loaded_count, rejected_count from load_ledger order by 1"
+    ) == [(1, 2, 1, 1), (2, 1, 1, 0)]
+    assert warehouse.load(path).loaded_files == 0
+
+
+def test_an_overlong_cloudfront_line_is_rejected_not_lost(duck, tmp_path, logs):
+    lines = logs.cloudfront([logs.req(PKG), logs.req(PKG), logs.req(PKG)]).split("\n")
+    fields = lines[3].split("\t")
+    fields[10] = "x" * 2_000_000  # a 2 MB user agent: over the 1 MiB line limit
+    lines[3] = "\t".join(fields)
+    logs.write(tmp_path / "E1.2024-01-15-10.long.gz", "\n".join(lines))
+
+    summary = duck.load(tmp_path)
+
+    assert (summary.loaded, summary.rejected, summary.ok) == (2, 1, True)
+    assert duck.query("select line_number, reason like 'LINE SIZE%' from load_rejects") == [
+        (4, True)
+    ]
+    assert duck.query("select line_count from load_ledger") == [(3,)]

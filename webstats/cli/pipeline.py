@@ -23,13 +23,24 @@ def check_load(args: argparse.Namespace, cfg: Settings) -> None:
 
 
 def cmd_load(args: argparse.Namespace, cfg: Settings) -> int:
-    from webstats.ingest.loader import discover, load_paths  # on use: keeps `--help` fast
+    # on use: keeps `--help` fast
+    from webstats.ingest.loader import discover, load_paths, reparse_rejects
 
+    if args.reparse_rejects:
+        with writer_lock(cfg):
+            summary = reparse_rejects(cfg)
+        return _report(summary)
+    if not args.paths:
+        raise UsageError("name log files or directories to load (or --reparse-rejects)")
     if not discover(args.paths):
         shown = ", ".join(str(p) for p in args.paths)
         raise NothingToLoad(f"no log files in {shown}")
     with writer_lock(cfg):  # one writer at a time: the loads of two runs must not interleave
         summary = load_paths(cfg, args.paths)
+    return _report(summary)
+
+
+def _report(summary) -> int:
     for problem in summary.problems:
         print(f"error: {problem}", file=sys.stderr)
     print(summary.text())
@@ -59,7 +70,13 @@ def cmd_build(args: argparse.Namespace, cfg: Settings) -> int:
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add load and build."""
     p = sub.add_parser("load", parents=[common], help="load log files (files or directories)")
-    p.add_argument("paths", nargs="+", metavar="PATH", type=existing_path)
+    p.add_argument("paths", nargs="*", metavar="PATH", type=existing_path)
+    p.add_argument(
+        "--reparse-rejects",
+        action="store_true",
+        help="re-read loaded Apache/Squid/nginx files with rejected lines and load the lines "
+        "the current parser accepts (once)",
+    )
     p.set_defaults(handler=cmd_load, check=check_load)
 
     p = sub.add_parser("build", parents=[common], help="dbt build (incremental)")

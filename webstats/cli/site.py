@@ -47,9 +47,7 @@ def cmd_export(args: argparse.Namespace, cfg: Settings) -> int:
 def add_serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=port, default=8080, help="port (default 8080; 0: any free)")
-    p.add_argument(
-        "--threads", type=threads, default=8, help="Waitress worker threads (default 8)"
-    )
+    p.add_argument("--threads", type=threads, default=8, help="Waitress worker threads (default 8)")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -52,7 +52,7 @@ class LogShape:
     """What a file holds: its compression, format and, for CloudFront, its field list."""
 
     compression: str | None  # "gzip", "bz2" or None
-    log_format: str  # "cloudfront" or "apache"
+    log_format: str  # "cloudfront" or "apache" (Apache, Squid and nginx access logs)
     fields: tuple[str, ...] = ()
     header_lines: int = 0
 
@@ -82,6 +82,8 @@ def sniff(path: Path) -> LogShape:
     """Recognise CloudFront (by its `#Fields:` header) or Apache/Squid common/combined."""
     compression = compression_of(path)
     head = read_head(path, compression)
+    if head.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM (an editor's save): not content
+        head = head[3:]
     lines = head.split(b"\n")
     header_lines = 0
     fields: tuple[str, ...] = ()

@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -43,6 +43,8 @@ def read_raw_ddl(path: Path = RAW_DDL_MACRO) -> tuple[str, ...]:
 
 
 RAW_DDL = read_raw_ddl()
+#: DuckDB's memory cap while loading (the warehouse connection and the parsers)
+LOAD_MEMORY = "512MB"
 RAW_COLUMNS_SQL = (
     "file_id, request_at, edge_location, client_ip, method, uri_stem, uri_query, status, "
     "bytes_sent, user_agent"
@@ -59,14 +61,20 @@ LEDGER_LOOKUP = (
 )
 LEDGER_INSERT = (
     "insert into load_ledger (file_id, file_name, file_path, content_sha256, log_format, "
-    "line_count, loaded_count, rejected_count, first_request_at, last_request_at, loaded_at) "
-    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "line_count, loaded_count, rejected_count, first_request_at, last_request_at, loaded_at, "
+    "byte_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
+#: columns added since a ledger may have been created (run by Python only: in the staging
+#: schema dbt builds in, the raw tables are views, which ALTER TABLE refuses)
+RAW_UPGRADES = ("alter table load_ledger add column if not exists byte_count bigint",)
+
+
 def create_raw_tables(con: Connection) -> None:
-    """The raw tables, created empty where missing (dbt reads them as sources)."""
-    for ddl in RAW_DDL:
+    """The raw tables, created empty where missing (dbt reads them as sources), and brought
+    up to date."""
+    for ddl in RAW_DDL + RAW_UPGRADES:
         con.execute(ddl)
 
 
@@ -90,7 +98,13 @@ def _ledger_values(r, loaded_at: dt.datetime) -> tuple:
         r.first_request_at,
         r.last_request_at,
         loaded_at,
+        r.byte_count,
     )
+
+
+class AllRejected(ValueError):
+    """Every line of a file was rejected: the file is reported, not recorded as loaded (a
+    later parser may read it; `webstats load` tries it again)."""
 
 
 def _apply_counts(results: dict, loaded: list[tuple], rejected: list[tuple]) -> None:
@@ -99,6 +113,28 @@ def _apply_counts(results: dict, loaded: list[tuple], rejected: list[tuple]) -> 
         r.loaded_count, r.first_request_at, r.last_request_at = n, first, last
     for file_id, n in rejected:
         results[file_id].rejected_count = n
+    for r in results.values():
+        if r.loaded_count == 0 and r.rejected_count > 0:
+            raise AllRejected(f"all {r.rejected_count} lines were rejected")
+
+
+def _add_counts(totals: dict, loaded: list[tuple], rejected: list[tuple]) -> None:
+    """Fold one chunk's per-file counts into the running (loaded, first, last) and rejected."""
+    for file_id, n, first, last in loaded:
+        m, lo, hi = totals["loaded"].get(file_id, (0, first, last))
+        totals["loaded"][file_id] = (m + n, min(lo, first), max(hi, last))
+    for file_id, n in rejected:
+        totals["rejected"][file_id] = totals["rejected"].get(file_id, 0) + n
+
+
+def _record(db: Connection, results: dict, keep_empty: bool, after) -> None:
+    """The ledger rows of a stored batch, then the caller's last step (same transaction)."""
+    now = _utc_now()
+    rows = [_ledger_values(r, now) for r in results.values() if keep_empty or r.line_count]
+    if rows:
+        db.executemany(LEDGER_INSERT, rows)
+    if after is not None:
+        after()
 
 
 def _utc_now() -> dt.datetime:
@@ -127,10 +163,51 @@ class RawStore:
     def ledger_lookup(self, name: str, sha256: str) -> str | None:
         return _lookup(self.db.execute(LEDGER_LOOKUP, [sha256, name, sha256]).fetchall())
 
-    def next_file_id(self) -> int:
+    def versions(self, name: str) -> list[tuple[str, int]]:
+        """(content hash, bytes read) of the loaded versions of a file name, longest first."""
         return self.db.execute(
-            "select coalesce(max(file_id), 0) + 1 from load_ledger"
-        ).fetchone()[0]
+            "select content_sha256, byte_count from load_ledger "
+            "where file_name = ? and byte_count is not null order by byte_count desc",
+            [name],
+        ).fetchall()
+
+    def reparse_candidates(self) -> list[tuple]:
+        """(file_id, name, path, hash, bytes) of loaded line-by-line files with rejects."""
+        return self.db.execute(
+            "select file_id, file_name, file_path, content_sha256, byte_count from load_ledger "
+            "where log_format = 'apache' and rejected_count > 0 "
+            "and content_sha256 not like '%+reparse%' order by file_id"
+        ).fetchall()
+
+    def rejected_lines(self, file_id: int) -> list[int]:
+        return [
+            r[0]
+            for r in self.db.execute(
+                "select line_number from load_rejects where file_id = ? "
+                "and line_number is not null",
+                [file_id],
+            ).fetchall()
+        ]
+
+    def forget_rejects(self, file_id: int, numbers: list[int]) -> None:
+        """Re-parsed lines leave the rejects and the old ledger row's counts (in the open
+        transaction of store_parts)."""
+        if not numbers:
+            return
+        self.db.executemany(
+            "delete from load_rejects where file_id = ? and line_number = ?",
+            [(file_id, n) for n in numbers],
+        )
+        self.db.execute(
+            "update load_ledger set rejected_count = rejected_count - ?, "
+            "line_count = line_count - ? where file_id = ?",
+            [len(numbers), len(numbers), file_id],
+        )
+
+    def next_file_id(self) -> int:
+        return self.db.execute("select coalesce(max(file_id), 0) + 1 from load_ledger").fetchone()[
+            0
+        ]
 
     def parser(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection the batch SQL (webstats.ingest.parse_sql) runs in."""
@@ -138,39 +215,61 @@ class RawStore:
 
     def store_batch(self, rows_sql: str, rejects_sql: str, results: dict) -> None:
         """Store a parsed batch and its ledger rows in one transaction; fill in the counts."""
+        self.store_parts(results, [(rows_sql, rejects_sql)])
+
+    def store_parts(
+        self,
+        results: dict,
+        parts: Iterable[tuple[str, str]],
+        after: Callable[[], None] | None = None,
+        keep_empty: bool = True,
+    ) -> None:
+        """Store the (rows SELECT, rejects SELECT) of each part as it comes (a streamed file's
+        chunks), then the ledger rows (not of files without lines unless `keep_empty`), then
+        run `after`, all in one transaction; fill in the counts."""
         raise NotImplementedError
 
 
 class DuckDBStore(RawStore):
     """Raw tables inside the DuckDB warehouse file; parsing runs in the same database."""
 
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        # DuckDB caches up to 80% of RAM by default: a long load's RSS then grows with the
+        # data written; capped, it evicts (written pages) or spills instead
+        self.db.raw.execute(f"set memory_limit = '{LOAD_MEMORY}'")
+
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.db.raw
 
-    def store_batch(self, rows_sql: str, rejects_sql: str, results: dict) -> None:
+    def store_parts(self, results, parts, after=None, keep_empty=True) -> None:
         con = self.db.raw
         ids = sorted(results)
         _register_names(con, results)
         with self.db.transaction():
-            con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {rows_sql}")
+            for rows_sql, rejects_sql in parts:
+                self._insert(rows_sql, rejects_sql)
             loaded = con.execute(
                 "select file_id, count(*), min(request_at), max(request_at) from raw_requests "
                 "where file_id between ? and ? group by file_id",
                 [ids[0], ids[-1]],
             ).fetchall()
-            con.execute(
-                "insert into load_rejects "
-                "select r.file_id, m.name, r.line_number, r.reason, r.line "
-                f"from ({rejects_sql}) as r join batch_names as m using (file_id)"
-            )
             rejected = con.execute(
                 "select file_id, count(*) from load_rejects where file_id between ? and ? "
                 "group by file_id",
                 [ids[0], ids[-1]],
             ).fetchall()
             _apply_counts(results, loaded, rejected)
-            now = _utc_now()
-            con.executemany(LEDGER_INSERT, [_ledger_values(r, now) for r in results.values()])
+            _record(self.db, results, keep_empty, after)
+
+    def _insert(self, rows_sql: str, rejects_sql: str) -> None:
+        con = self.db.raw
+        con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {rows_sql}")
+        con.execute(
+            "insert into load_rejects "
+            "select r.file_id, m.name, r.line_number, r.reason, r.line "
+            f"from ({rejects_sql}) as r join batch_names as m using (file_id)"
+        )
 
 
 class PostgresStore(RawStore):
@@ -178,7 +277,7 @@ class PostgresStore(RawStore):
 
     def __init__(self, settings: Settings):
         super().__init__(settings)
-        self.duck = duckdb.connect()
+        self.duck = duckdb.connect(config={"memory_limit": LOAD_MEMORY})
         self.tmp = tempfile.TemporaryDirectory()
 
     def close(self) -> None:
@@ -189,9 +288,20 @@ class PostgresStore(RawStore):
     def parser(self) -> duckdb.DuckDBPyConnection:
         return self.duck
 
-    def store_batch(self, rows_sql: str, rejects_sql: str, results: dict) -> None:
+    def store_parts(self, results, parts, after=None, keep_empty=True) -> None:
+        _register_names(self.duck, results)
+        totals: dict[str, dict] = {"loaded": {}, "rejected": {}}
+        with self.db.transaction():
+            for rows_sql, rejects_sql in parts:
+                self._copy_part(rows_sql, rejects_sql, totals)
+            loaded = [(k, *v) for k, v in totals["loaded"].items()]
+            _apply_counts(results, loaded, list(totals["rejected"].items()))
+            _record(self.db, results, keep_empty, after)
+
+    def _copy_part(self, rows_sql: str, rejects_sql: str, totals: dict) -> None:
+        """Parse one part in DuckDB, count it, COPY it into PostgreSQL (in the open
+        transaction)."""
         duck = self.duck
-        _register_names(duck, results)
         duck.execute(f"create or replace temp table batch_rows as {rows_sql}")
         duck.execute(
             "create or replace temp table batch_rejects as select r.file_id, m.name, "
@@ -205,16 +315,13 @@ class PostgresStore(RawStore):
         rejected = duck.execute(
             "select file_id, count(*) from batch_rejects group by file_id"
         ).fetchall()
-        _apply_counts(results, loaded, rejected)
+        _add_counts(totals, loaded, rejected)
         rows_csv = Path(self.tmp.name) / "rows.csv"
         rejects_csv = Path(self.tmp.name) / "rejects.csv"
         duck.execute(f"copy batch_rows to '{rows_csv}' (format csv, header false)")
         duck.execute(f"copy batch_rejects to '{rejects_csv}' (format csv, header false)")
-        now = _utc_now()
-        with self.db.transaction():
-            self.db.executemany(LEDGER_INSERT, [_ledger_values(r, now) for r in results.values()])
-            self.db.copy_csv("raw_requests", rows_csv, RAW_COLUMNS_SQL)
-            self.db.copy_csv("load_rejects", rejects_csv)
+        self.db.copy_csv("raw_requests", rows_csv, RAW_COLUMNS_SQL)
+        self.db.copy_csv("load_rejects", rejects_csv)
 
 
 @contextlib.contextmanager

@@ -52,8 +52,10 @@ def _apply(con: duckdb.DuckDBPyConnection, change: TableChange) -> int:
         if change.mode == "replace" and _exists(con, change.table):
             con.execute(f"delete from {t}")
         return 0
-    con.execute("create or replace temp table publish_rows as select * from read_parquet(?)",
-                [[str(f) for f in change.files]])
+    con.execute(
+        "create or replace temp table publish_rows as select * from read_parquet(?)",
+        [[str(f) for f in change.files]],
+    )
     if change.mode == "replace" or not _exists(con, change.table):
         con.execute(f"create or replace table {t} as select * from publish_rows")
     else:

@@ -194,9 +194,7 @@ def run_staged(
             problems = work(stage)
             if build_after if isinstance(build_after, bool) else build_after():
                 with step("build", {"full_refresh": full_refresh, **settings.describe()}) as rec:
-                    output = build(
-                        stage.build, full_refresh, dbt_vars or None, quiet=not live
-                    )
+                    output = build(stage.build, full_refresh, dbt_vars or None, quiet=not live)
                     rec["dbt"] = summary_line(output)
         except BaseException:
             stage_cm.__exit__(*sys.exc_info())
