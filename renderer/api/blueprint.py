@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from renderer import http
 from renderer.api import queries as q
@@ -23,6 +24,7 @@ from renderer.api.openapi import openapi_document
 from renderer.api.params import (
     GET_DATA_TIME_GROUPS,
     GLOBAL_SUM_TIME_GROUPS,
+    PERIOD_MAX_MONTHS,
     RANGE_MAX_MONTHS,
     ApiError,
     arg,
@@ -41,7 +43,14 @@ from renderer.snapshot import Snapshot, WarehouseUnavailable
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-CACHE_ENTRIES = 4096
+# The answers memoised per build, bounded in bytes (bodies plus keys): the largest answer the
+# limits allow is about 3 MB (docs/api.md, "Limits"), so this holds at least 10 of them.
+CACHE_BYTES = 32 * 1024 * 1024
+# Answers computed at the same time (cached answers and 304s never wait). A client sending
+# many expensive requests at once gets 503 + Retry-After for the excess instead of holding
+# every server thread, so page views keep their threads (bench/bench_hostile.py).
+COMPUTE_SLOTS = 2
+_compute_slots = threading.BoundedSemaphore(COMPUTE_SLOTS)
 
 
 def _snapshot() -> Snapshot:
@@ -54,17 +63,39 @@ def _respond(snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], Any]) -
     Validators come from the shared conditional-GET helpers (build stamp + canonical key), so
     a revalidation is answered before any query runs.
     """
-    lru: LRU = snap.cached(("api", "lru"), lambda: LRU(CACHE_ENTRIES))
+    lru: LRU = snap.cached(("api", "lru"), lambda: LRU(CACHE_BYTES, len, _key_bytes))
 
     def produce() -> bytes:
-        return lru.get_or_compute(key, lambda: json_bytes(compute()))
+        return lru.get_or_compute(key, lambda: _computed(compute))
 
     return http.respond(snap, "api:" + repr(key), produce, "application/json")
 
 
-@bp.after_request
+def _key_bytes(key: tuple[Any, ...]) -> int:
+    """What a cache key weighs: a bulk key holds up to 128 names."""
+    return len(repr(key))
+
+
+def _computed(compute: Callable[[], Any]) -> bytes:
+    """The encoded answer, computed in one of COMPUTE_SLOTS; 503 when all are busy."""
+    if not _compute_slots.acquire(blocking=False):
+        raise Busy()
+    try:
+        return json_bytes(compute())
+    finally:
+        _compute_slots.release()
+
+
+class Busy(Exception):
+    """Every compute slot is taken: the client should retry shortly."""
+
+
+@bp.after_app_request
 def _cors(resp: Response) -> Response:
-    """Any origin may read the API: it is public, read-only data."""
+    """Any origin may read the API: it is public, read-only data. App-wide, so that the
+    answers routing gives before the blueprint is chosen (405 + Allow) carry it too."""
+    if not request.path.startswith("/api/"):
+        return resp
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     resp.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
@@ -83,9 +114,19 @@ def _unavailable(_exc: WarehouseUnavailable) -> Response:
     return error_response(503, "the statistics are not available right now")
 
 
+@bp.errorhandler(Busy)
+def _busy(_exc: Busy) -> Response:
+    resp = error_response(503, "the server is busy; retry in a second")
+    resp.headers["Retry-After"] = "1"
+    return resp
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
-    return error_response(exc.code or 500, exc.name.lower())
+    resp = error_response(exc.code or 500, exc.name.lower())
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110: a 405 says what is
+    return resp
 
 
 @bp.errorhandler(Exception)
@@ -210,7 +251,7 @@ def local_hours(snap: Snapshot, zone: zoneinfo.ZoneInfo, day: dt.date) -> list[d
 @bp.get("/downloads/point/<period>/<packages>")
 def downloads_point(period: str, packages: str) -> Response:
     """Total downloads of one package (or up to 128) in a period."""
-    return _per_package("point", period, packages, None)
+    return _per_package("point", period, packages, PERIOD_MAX_MONTHS)
 
 
 @bp.get("/downloads/range/<period>/<packages>")
@@ -219,7 +260,7 @@ def downloads_range(period: str, packages: str) -> Response:
     return _per_package("range", period, packages, RANGE_MAX_MONTHS)
 
 
-def _per_package(kind: str, period: str, packages: str, max_months: int | None) -> Response:
+def _per_package(kind: str, period: str, packages: str, max_months: int) -> Response:
     names, bulk = parse_packages(packages)
     snap = _snapshot()
     start, end = parse_period(period, snap.valid_thru, max_months)
@@ -318,7 +359,7 @@ def top(period: str, n: str) -> Response:
     """The n most downloaded packages in a period, optionally within one category."""
     count = parse_top_n(n)
     snap = _snapshot()
-    start, end = parse_period(period, snap.valid_thru, None)
+    start, end = parse_period(period, snap.valid_thru, PERIOD_MAX_MONTHS)
     category = arg("category", required=False)
     if category is not None and category not in q.known_categories(snap):
         categories = ", ".join(sorted(q.known_categories(snap)))
@@ -347,16 +388,18 @@ def _top_payload(
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    """The OpenAPI 3 document; it does not depend on the data, only on this code."""
-    resp = Response(json_bytes(openapi_document()), mimetype="application/json")
+    """The OpenAPI 3 document: this code's limits, and the categories of the current build."""
+    try:
+        categories = q.known_categories(_snapshot())
+    except WarehouseUnavailable:
+        categories = frozenset()
+    resp = Response(json_bytes(openapi_document(categories)), mimetype="application/json")
     resp.headers["Cache-Control"] = "public, max-age=3600"
     return resp
 
 
-@bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.get("/", defaults={"rest": ""})
+@bp.get("/<path:rest>")
 def not_found(rest: str) -> Response:
-    """Unknown API paths (and methods other than GET) answer in JSON, like everything here."""
-    if request.method != "GET":
-        return error_response(405, "method not allowed")
+    """Unknown API paths answer in JSON, like everything here (other methods: 405 + Allow)."""
     return error_response(404, "not found")
