@@ -48,8 +48,10 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 CACHE_BYTES = 32 * 1024 * 1024
 # Answers computed at the same time (cached answers and 304s never wait). A client sending
 # many expensive requests at once gets 503 + Retry-After for the excess instead of holding
-# every server thread, so page views keep their threads (bench/bench_hostile.py).
-COMPUTE_SLOTS = 2
+# every server thread and both CPUs, so page views keep theirs (bench/bench_hostile.py:
+# with 2 slots the pages' p99 under 8 worst-case connections was 540 ms, with 1 see
+# docs/benchmarks.md).
+COMPUTE_SLOTS = 1
 _compute_slots = threading.BoundedSemaphore(COMPUTE_SLOTS)
 
 
@@ -285,26 +287,32 @@ def _package_payload(
 def _package_entries(
     snap: Snapshot, kind: str, names: list[str], start: dt.date, end: dt.date
 ) -> dict[str, dict[str, Any]]:
-    daily = q.daily_counts(snap, names, start, end)
+    """The answer per package. Labels (days, months) are formatted once for all packages, and
+    a point asks the database for totals, not days: the worst allowed request stays cheap."""
     months = whole_months(start, end)
     monthly = q.monthly_stats(snap, names, start, end, monthly=True) if months else {}
+    month_labels = [m.strftime("%Y-%m") for m in months] if months else []
     yearly = _calendar_year_ips(snap, names, start, end)
+    if kind == "point":
+        totals = q.period_totals(snap, names, start, end)
+    else:
+        daily = q.daily_counts(snap, names, start, end)
+        day_list = days(start, end)
+        day_labels = [d.isoformat() for d in day_list]
     out = {}
+    span = {"start": start.isoformat(), "end": end.isoformat()}
     for name in names:
-        counts = daily[name]
-        entry: dict[str, Any] = {
-            "package": name,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-        }
+        entry: dict[str, Any] = {"package": name, **span}
         if kind == "point":
-            entry["downloads"] = sum(counts.values())
+            entry["downloads"] = totals.get(name, 0)
         else:
+            counts = daily[name]
             entry["downloads"] = [
-                {"day": d.isoformat(), "downloads": counts.get(d, 0)} for d in days(start, end)
+                {"day": label, "downloads": counts.get(d, 0)}
+                for d, label in zip(day_list, day_labels, strict=True)
             ]
         if months:
-            entry["months"] = _month_entries(months, monthly[name])
+            entry["months"] = _month_entries(months, month_labels, monthly[name])
             if kind == "point":
                 ips = _exact_ips(months, monthly[name], yearly.get(name))
                 if ips is not None:
@@ -326,18 +334,15 @@ def _calendar_year_ips(
 
 
 def _month_entries(
-    months: list[dt.date], stats: dict[dt.date, q.MonthStat]
+    months: list[dt.date], labels: list[str], stats: dict[dt.date, q.MonthStat]
 ) -> list[dict[str, Any]]:
     """Monthly rows of `stats` over the period; months without downloads are zeros."""
     zero = q.MonthStat(dt.date.min, 0, 0)
-    return [
-        {
-            "month": m.strftime("%Y-%m"),
-            "downloads": stats.get(m, zero).downloads,
-            "distinct_ips": stats.get(m, zero).distinct_ips,
-        }
-        for m in months
-    ]
+    out = []
+    for month, label in zip(months, labels, strict=True):
+        stat = stats.get(month, zero)
+        out.append({"month": label, "downloads": stat.downloads, "distinct_ips": stat.distinct_ips})
+    return out
 
 
 def _exact_ips(

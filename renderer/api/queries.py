@@ -142,6 +142,20 @@ def daily_counts(
     return out
 
 
+def period_totals(
+    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date
+) -> dict[str, int]:
+    """Downloads per package in [start, end] (UTC days) from the hourly mart: one row each."""
+    placeholders, params = _in_list(packages)
+    rows = snap.rows(
+        "select package, sum(downloads) from hourly_downloads "
+        f"where package in ({placeholders}) and hour_at >= :start and hour_at < :stop "
+        "group by 1",
+        {**params, "start": _midnight(start), "stop": _midnight(end + dt.timedelta(days=1))},
+    )
+    return {package: _int(count) for package, count in rows}
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 

@@ -189,8 +189,9 @@ def served_path(settings: Settings) -> Path | None:
 
 #: DuckDB settings of the site's read-only connections: no file outside the database is read
 #: or written (no COPY TO, read_text, read_csv, ATTACH, extension install), and a query
-#: cannot switch that back on.
-SITE_DUCKDB_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+#: cannot switch that back on. One thread per query: the site's queries are small, and a
+#: large one must leave a CPU to the page views (bench/bench_hostile.py).
+SITE_DUCKDB_CONFIG = {"enable_external_access": False, "threads": 1, "lock_configuration": True}
 
 
 def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int = 5) -> Any:
