@@ -22,6 +22,7 @@ from renderer import http
 from renderer.api import queries as q
 from renderer.api.openapi import openapi_document
 from renderer.api.params import (
+    GET_DATA_MAX_GROUPS,
     GET_DATA_TIME_GROUPS,
     GLOBAL_SUM_TIME_GROUPS,
     PERIOD_MAX_MONTHS,
@@ -80,10 +81,15 @@ def _key_bytes(key: tuple[Any, ...]) -> int:
 
 def _computed(compute: Callable[[], Any]) -> bytes:
     """The encoded answer, computed in one of COMPUTE_SLOTS; 503 when all are busy."""
+    return _in_slot(lambda: json_bytes(compute()))
+
+
+def _in_slot(work: Callable[[], Any]) -> Any:
+    """`work()` in one of COMPUTE_SLOTS, or Busy (503) at once when all are taken."""
     if not _compute_slots.acquire(blocking=False):
         raise Busy()
     try:
-        return json_bytes(compute())
+        return work()
     finally:
         _compute_slots.release()
 
@@ -158,6 +164,12 @@ def get_data() -> Response:
     if second is not None and second == group_by:
         raise ApiError("invalid second_group_by; it must differ from group_by")
     snap = _snapshot()
+    columns = [group_by] if second is None else [group_by, second]
+    if q.grouped_count(snap, model, columns, time_group, run=_in_slot) > GET_DATA_MAX_GROUPS:
+        raise ApiError(
+            f"too many groups; get_data answers at most {GET_DATA_MAX_GROUPS:,} "
+            "(ask a coarser time_group, or /api/downloads/range for packages per day)"
+        )
     key = ("get_data", model, group_by, second, time_group)
     return _respond(snap, key, lambda: _get_data(snap, model, group_by, second, time_group))
 

@@ -15,6 +15,7 @@ from renderer.api import queries as q
 from renderer.api.params import (
     BULK_MAX,
     DATE_PATTERN,
+    GET_DATA_MAX_GROUPS,
     GET_DATA_TIME_GROUPS,
     GLOBAL_SUM_TIME_GROUPS,
     MAX_DATE,
@@ -271,6 +272,8 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "get_data",
             "summary": "Downloads grouped by one or two columns, optionally per time bucket.",
+            "description": f"At most {GET_DATA_MAX_GROUPS:,} groups: a grouping of the data "
+            "with more (say every package per day) is refused with 400.",
             "parameters": [
                 MODEL,
                 _query("group_by", COLUMN, "Grouping column.", required=True),

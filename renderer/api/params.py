@@ -23,6 +23,9 @@ RANGE_MAX_MONTHS = 18
 # and more): the answer's per-month list, and so its size and cost, stays bounded.
 PERIOD_MAX_MONTHS = 360
 BULK_MAX = 128
+# get_data answers at most this many groups (about 3 MB of JSON); a finer grouping of the
+# data (say every package per day) is refused with 400, before anything is computed.
+GET_DATA_MAX_GROUPS = 50_000
 TOP_MAX = 500
 MIN_DATE, MAX_DATE = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 PACKAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]{0,127}")

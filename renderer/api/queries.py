@@ -9,7 +9,7 @@ that DuckDB and PostgreSQL (whose collations differ) give byte-identical answers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,25 @@ def grouped_counts(
         out.append((buckets[r[0]], *r[1:-1], _int(r[-1])))
     out.sort(key=_sort_key)
     return out
+
+
+def grouped_count(
+    snap: Snapshot,
+    model: str,
+    columns: Sequence[str],
+    time_group: str | None,
+    run: Callable[[Callable[[], int]], int] = lambda f: f(),
+) -> int:
+    """How many rows `grouped_counts` would return (counted through `run` once per build and
+    grouping): the API refuses groupings too large to answer before computing them."""
+    table, _ = MODELS[model]
+    exprs = [GROUP_COLUMNS[c] for c in columns]
+    if time_group:
+        exprs.insert(0, TIME_BUCKETS[time_group])
+    positions = ", ".join(str(i + 1) for i in range(len(exprs)))
+    sql = f"select count(*) from (select {', '.join(exprs)} from {table} group by {positions}) g"
+    key = ("api", "grouped_count", model, tuple(columns), time_group)
+    return snap.cached(key, lambda: run(lambda: _int(snap.rows(sql)[0][0])))
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:

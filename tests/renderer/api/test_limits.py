@@ -67,6 +67,19 @@ def test_longest_allowed_answers_are_small(api):
     assert edge.status_code == 200 and len(edge.get_json()["downloads"]) == 214
 
 
+def test_get_data_refuses_too_many_groups(api, monkeypatch):
+    """A grouping finer than GET_DATA_MAX_GROUPS is refused before it is computed (on the
+    benchmark marts, every package per day was 210 MB in 205 s; docs/benchmarks.md)."""
+    url = "/api/get_data?model=downloads&group_by=package&time_group=day"
+    rows = len(api.get(url).get_json())
+    assert rows > 3
+    monkeypatch.setattr(blueprint, "GET_DATA_MAX_GROUPS", rows - 1)
+    fresh = create_app(api.application.config["WEBSTATS_SETTINGS"]).test_client()
+    assert "too many groups; get_data answers at most" in error(fresh.get(url), 400)
+    monkeypatch.setattr(blueprint, "GET_DATA_MAX_GROUPS", rows)
+    assert fresh.get(url).status_code == 200
+
+
 def test_other_methods_say_what_is_allowed(api):
     resp = api.put("/api/get_data?model=downloads&group_by=category")
     assert "not allowed" in error(resp, 405)
