@@ -35,6 +35,10 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):
     """A Waitress server bound to host:port (port 0 = any free port); call `.run()` on it."""
     limit_malloc_arenas()
+    # A thread computing a large API answer holds the GIL in 5 ms slices by default; page
+    # views waiting for it then take tens of ms. 1 ms slices keep them short
+    # (bench/bench_hostile.py, docs/benchmarks.md).
+    sys.setswitchinterval(0.001)
     app = create_app(settings)
     warm_up(app)
     return create_server(

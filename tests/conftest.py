@@ -35,6 +35,11 @@ from webstats.ingest.loader import LoadSummary, load_paths
 from webstats.jobs.dbt import DBT_COMMAND_ENV, build
 
 pg_defaults()
+
+# The suite's own IP-hash secret: builds on PostgreSQL refuse the public development salt
+# (docs/privacy.md). Set before any dbt process (or the dbt fork server) starts.
+TEST_IP_SALT = "webstats-test-suite-secret-0123456789"
+os.environ.setdefault("WEBSTATS_IP_SALT", TEST_IP_SALT)
 os.environ.setdefault("PGCONNECT_TIMEOUT", "5")
 
 DATA = Path(__file__).parent / "data"

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from renderer import http
 from renderer.api import cranlogs
 from renderer.api import queries as q
 from renderer.api.openapi import openapi_document
 from renderer.api.params import (
+    GET_DATA_MAX_GROUPS,
     GET_DATA_TIME_GROUPS,
     GLOBAL_SUM_TIME_GROUPS,
+    PERIOD_MAX_MONTHS,
     RANGE_MAX_MONTHS,
     ApiError,
     arg,
@@ -42,7 +45,16 @@ from renderer.snapshot import Snapshot, WarehouseUnavailable
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-CACHE_ENTRIES = 4096
+# The answers memoised per build, bounded in bytes (bodies plus keys): the largest answer the
+# limits allow is about 3 MB (docs/api.md, "Limits"), so this holds at least 10 of them.
+CACHE_BYTES = 32 * 1024 * 1024
+# Answers computed at the same time (cached answers and 304s never wait). A client sending
+# many expensive requests at once gets 503 + Retry-After for the excess instead of holding
+# every server thread and both CPUs, so page views keep theirs (bench/bench_hostile.py:
+# with 2 slots the pages' p99 under 8 worst-case connections was 540 ms, with 1 see
+# docs/benchmarks.md).
+COMPUTE_SLOTS = 1
+_compute_slots = threading.BoundedSemaphore(COMPUTE_SLOTS)
 
 
 def _snapshot() -> Snapshot:
@@ -55,17 +67,44 @@ def _respond(snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], Any]) -
     Validators come from the shared conditional-GET helpers (build stamp + canonical key), so
     a revalidation is answered before any query runs.
     """
-    lru: LRU = snap.cached(("api", "lru"), lambda: LRU(CACHE_ENTRIES))
+    lru: LRU = snap.cached(("api", "lru"), lambda: LRU(CACHE_BYTES, len, _key_bytes))
 
     def produce() -> bytes:
-        return lru.get_or_compute(key, lambda: json_bytes(compute()))
+        return lru.get_or_compute(key, lambda: _computed(compute))
 
     return http.respond(snap, "api:" + repr(key), produce, "application/json")
 
 
-@bp.after_request
+def _key_bytes(key: tuple[Any, ...]) -> int:
+    """What a cache key weighs: a bulk key holds up to 128 names."""
+    return len(repr(key))
+
+
+def _computed(compute: Callable[[], Any]) -> bytes:
+    """The encoded answer, computed in one of COMPUTE_SLOTS; 503 when all are busy."""
+    return _in_slot(lambda: json_bytes(compute()))
+
+
+def _in_slot(work: Callable[[], Any]) -> Any:
+    """`work()` in one of COMPUTE_SLOTS, or Busy (503) at once when all are taken."""
+    if not _compute_slots.acquire(blocking=False):
+        raise Busy()
+    try:
+        return work()
+    finally:
+        _compute_slots.release()
+
+
+class Busy(Exception):
+    """Every compute slot is taken: the client should retry shortly."""
+
+
+@bp.after_app_request
 def _cors(resp: Response) -> Response:
-    """Any origin may read the API: it is public, read-only data."""
+    """Any origin may read the API: it is public, read-only data. App-wide, so that the
+    answers routing gives before the blueprint is chosen (405 + Allow) carry it too."""
+    if not request.path.startswith("/api/"):
+        return resp
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
     resp.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match, If-Modified-Since"
@@ -84,9 +123,19 @@ def _unavailable(_exc: WarehouseUnavailable) -> Response:
     return error_response(503, "the statistics are not available right now")
 
 
+@bp.errorhandler(Busy)
+def _busy(_exc: Busy) -> Response:
+    resp = error_response(503, "the server is busy; retry in a second")
+    resp.headers["Retry-After"] = "1"
+    return resp
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
-    return error_response(exc.code or 500, exc.name.lower())
+    resp = error_response(exc.code or 500, exc.name.lower())
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110: a 405 says what is
+    return resp
 
 
 @bp.errorhandler(Exception)
@@ -115,6 +164,12 @@ def get_data() -> Response:
     if second is not None and second == group_by:
         raise ApiError("invalid second_group_by; it must differ from group_by")
     snap = _snapshot()
+    columns = [group_by] if second is None else [group_by, second]
+    if q.grouped_count(snap, model, columns, time_group, run=_in_slot) > GET_DATA_MAX_GROUPS:
+        raise ApiError(
+            f"too many groups; get_data answers at most {GET_DATA_MAX_GROUPS:,} "
+            "(ask a coarser time_group, or /api/downloads/range for packages per day)"
+        )
     key = ("get_data", q.MODELS[model], group_by, second, time_group)
     return _respond(snap, key, lambda: _get_data(snap, model, group_by, second, time_group))
 
@@ -230,7 +285,7 @@ def local_hours(snap: Snapshot, zone: zoneinfo.ZoneInfo, day: dt.date) -> list[d
 @bp.get("/downloads/point/<period>/<packages>")
 def downloads_point(period: str, packages: str) -> Response:
     """Total downloads of one package (or up to 128) in a period."""
-    return _per_package("point", period, packages, None)
+    return _per_package("point", period, packages, PERIOD_MAX_MONTHS)
 
 
 @bp.get("/downloads/range/<period>/<packages>")
@@ -239,7 +294,7 @@ def downloads_range(period: str, packages: str) -> Response:
     return _per_package("range", period, packages, RANGE_MAX_MONTHS)
 
 
-def _per_package(kind: str, period: str, packages: str, max_months: int | None) -> Response:
+def _per_package(kind: str, period: str, packages: str, max_months: int) -> Response:
     names, bulk = parse_packages(packages)
     snap = _snapshot()
     start, end = parse_period(period, snap.valid_thru, max_months)
@@ -264,26 +319,32 @@ def _package_payload(
 def _package_entries(
     snap: Snapshot, kind: str, names: list[str], start: dt.date, end: dt.date
 ) -> dict[str, dict[str, Any]]:
-    daily = q.daily_counts(snap, names, start, end)
+    """The answer per package. Labels (days, months) are formatted once for all packages, and
+    a point asks the database for totals, not days: the worst allowed request stays cheap."""
     months = whole_months(start, end)
     monthly = q.monthly_stats(snap, names, start, end, monthly=True) if months else {}
+    month_labels = [m.strftime("%Y-%m") for m in months] if months else []
     yearly = _calendar_year_ips(snap, names, start, end)
+    if kind == "point":
+        totals = q.period_totals(snap, names, start, end)
+    else:
+        daily = q.daily_counts(snap, names, start, end)
+        day_list = days(start, end)
+        day_labels = [d.isoformat() for d in day_list]
     out = {}
+    span = {"start": start.isoformat(), "end": end.isoformat()}
     for name in names:
-        counts = daily[name]
-        entry: dict[str, Any] = {
-            "package": name,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-        }
+        entry: dict[str, Any] = {"package": name, **span}
         if kind == "point":
-            entry["downloads"] = sum(counts.values())
+            entry["downloads"] = totals.get(name, 0)
         else:
+            counts = daily[name]
             entry["downloads"] = [
-                {"day": d.isoformat(), "downloads": counts.get(d, 0)} for d in days(start, end)
+                {"day": label, "downloads": counts.get(d, 0)}
+                for d, label in zip(day_list, day_labels, strict=True)
             ]
         if months:
-            entry["months"] = _month_entries(months, monthly[name])
+            entry["months"] = _month_entries(months, month_labels, monthly[name])
             if kind == "point":
                 ips = _exact_ips(months, monthly[name], yearly.get(name))
                 if ips is not None:
@@ -305,18 +366,15 @@ def _calendar_year_ips(
 
 
 def _month_entries(
-    months: list[dt.date], stats: dict[dt.date, q.MonthStat]
+    months: list[dt.date], labels: list[str], stats: dict[dt.date, q.MonthStat]
 ) -> list[dict[str, Any]]:
     """Monthly rows of `stats` over the period; months without downloads are zeros."""
     zero = q.MonthStat(dt.date.min, 0, 0)
-    return [
-        {
-            "month": m.strftime("%Y-%m"),
-            "downloads": stats.get(m, zero).downloads,
-            "distinct_ips": stats.get(m, zero).distinct_ips,
-        }
-        for m in months
-    ]
+    out = []
+    for month, label in zip(months, labels, strict=True):
+        stat = stats.get(month, zero)
+        out.append({"month": label, "downloads": stat.downloads, "distinct_ips": stat.distinct_ips})
+    return out
 
 
 def _exact_ips(
@@ -338,7 +396,7 @@ def top(period: str, n: str) -> Response:
     """The n most downloaded packages in a period, optionally within one category."""
     count = parse_top_n(n)
     snap = _snapshot()
-    start, end = parse_period(period, snap.valid_thru, None)
+    start, end = parse_period(period, snap.valid_thru, PERIOD_MAX_MONTHS)
     category = arg("category", required=False)
     if category is not None and category not in q.known_categories(snap):
         categories = ", ".join(sorted(q.known_categories(snap)))
@@ -448,16 +506,18 @@ def _status_payload(snap: Snapshot) -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    """The OpenAPI 3 document; it does not depend on the data, only on this code."""
-    resp = Response(json_bytes(openapi_document()), mimetype="application/json")
+    """The OpenAPI 3 document: this code's limits, and the categories of the current build."""
+    try:
+        categories = q.known_categories(_snapshot())
+    except WarehouseUnavailable:
+        categories = frozenset()
+    resp = Response(json_bytes(openapi_document(categories)), mimetype="application/json")
     resp.headers["Cache-Control"] = "public, max-age=3600"
     return resp
 
 
-@bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.get("/", defaults={"rest": ""})
+@bp.get("/<path:rest>")
 def not_found(rest: str) -> Response:
-    """Unknown API paths (and methods other than GET) answer in JSON, like everything here."""
-    if request.method != "GET":
-        return error_response(405, "method not allowed")
+    """Unknown API paths answer in JSON, like everything here (other methods: 405 + Allow)."""
     return error_response(404, "not found")

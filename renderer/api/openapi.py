@@ -7,6 +7,7 @@ document with schemathesis, so a drift between the two fails CI.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -14,16 +15,28 @@ from renderer.api import queries as q
 from renderer.api.cranlogs import DAILY_CELLS_MAX, DAILY_MAX_MONTHS, POST_MAX
 from renderer.api.params import (
     BULK_MAX,
+    DATE_PATTERN,
+    GET_DATA_MAX_GROUPS,
     GET_DATA_TIME_GROUPS,
     GLOBAL_SUM_TIME_GROUPS,
+    MAX_DATE,
+    MIN_DATE,
     PACKAGE_RE,
+    PERIOD_MAX_MONTHS,
     RANGE_MAX_MONTHS,
     TOP_MAX,
+    zone_names,
 )
 from renderer.badges import KINDS as BADGE_KINDS
 
-DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# Real calendar days only (2024-02-29 yes, 2023-02-29 and 0562-32-76 no), MIN_DATE..MAX_DATE.
+DATE = DATE_PATTERN
 PERIOD_PATTERN = f"^(last-day|last-week|last-month|last-year|{DATE}:{DATE})$"
+# What no pattern can say: the two ends of a period, compared.
+PERIOD_RULES = (
+    "An explicit period's start may not be after its end, and it may not reach {months} months "
+    "past its start (400 otherwise)."
+)
 
 
 NAME = PACKAGE_RE.pattern
@@ -39,7 +52,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     text = {
-        400: "Invalid or missing parameter.",
+        400: "Invalid, empty, repeated or missing parameter, or a period longer than allowed.",
         404: "Unknown package.",
         503: "The statistics are not available (no build yet, or the database is down).",
     }
@@ -78,13 +91,21 @@ def _path(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]
 
 MODEL = _query("model", {"type": "string", "enum": list(q.MODELS)}, "Data model.", required=True)
 COLUMN = {"type": "string", "enum": list(q.GROUP_COLUMNS)}
-PERIOD = _path(
-    "period",
-    {"type": "string", "pattern": PERIOD_PATTERN},
-    "`last-day`, `last-week` (7 days), `last-month` (30 days), `last-year` (365 days), each "
-    "ending at the last day of loaded data (`valid_thru`), or `YYYY-MM-DD:YYYY-MM-DD` "
-    "(inclusive, UTC days).",
-)
+
+
+def _period(max_months: int) -> dict[str, Any]:
+    return _path(
+        "period",
+        {"type": "string", "pattern": PERIOD_PATTERN},
+        "`last-day`, `last-week` (7 days), `last-month` (30 days), `last-year` (365 days), each "
+        "ending at the last day of loaded data (`valid_thru`), or `YYYY-MM-DD:YYYY-MM-DD` "
+        f"(inclusive, UTC days from {MIN_DATE} to {MAX_DATE}). "
+        + PERIOD_RULES.format(months=max_months),
+    )
+
+
+PERIOD = _period(PERIOD_MAX_MONTHS)
+RANGE_PERIOD = _period(RANGE_MAX_MONTHS)
 CRAN_PERIOD = _path(
     "period",
     {"type": "string", "pattern": f"^(last-day|last-week|last-month|last-year|{DATE}(:{DATE})?)$"},
@@ -333,7 +354,9 @@ DAILY_DESCRIPTION = (
     "after the last loaded day (`valid_thru`) gives `[]`: no data yet."
 )
 DAY_HOURS_TEXT = "24 local hours, or [] after valid_thru."
-ZONE = _query("timezone", {"type": "string"}, "IANA time zone (default UTC).")
+ZONE = _query(
+    "timezone", {"type": "string", "enum": sorted(zone_names())}, "IANA time zone (default UTC)."
+)
 DAY_HOURS = {
     "type": "array",
     "items": _ref("HourCount"),
@@ -411,14 +434,16 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "get_data",
             "summary": "Downloads grouped by one or two columns, optionally per time bucket.",
+            "description": f"At most {GET_DATA_MAX_GROUPS:,} groups: a grouping of the data "
+            "with more (say every package per day) is refused with 400.",
             "parameters": [
                 MODEL,
                 _query("group_by", COLUMN, "Grouping column.", required=True),
                 _query(
                     "second_group_by",
                     COLUMN,
-                    "Second grouping column (must differ from group_by): its values and the "
-                    "counts become parallel lists.",
+                    "Second grouping column (must differ from group_by, 400 otherwise): its "
+                    "values and the counts become parallel lists.",
                 ),
                 _query(
                     "time_group",
@@ -460,8 +485,8 @@ PATHS: dict[str, Any] = {
                 ZONE,
                 _query(
                     "date",
-                    {"type": "string", "format": "date"},
-                    "Local day (default: today in that zone).",
+                    {"type": "string", "pattern": f"^{DATE}$"},
+                    f"Local day, {MIN_DATE} to {MAX_DATE} (default: today in that zone).",
                 ),
             ],
             "responses": {**_ok(DAY_HOURS, DAY_HOURS_TEXT), **_errors(400)},
@@ -491,7 +516,7 @@ PATHS: dict[str, Any] = {
             "operationId": "downloads_range",
             "summary": "Downloads per UTC day of one or more packages "
             f"(at most {RANGE_MAX_MONTHS} months).",
-            "parameters": [PERIOD, PACKAGES],
+            "parameters": [RANGE_PERIOD, PACKAGES],
             "responses": {
                 **_ok(_bulk_or_single("Range"), "Downloads per day, zeros included."),
                 **_errors(400, 404),
@@ -530,7 +555,7 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 PERIOD,
                 _path("n", {"type": "integer", "minimum": 1, "maximum": TOP_MAX}, "List length."),
-                _query("category", {"type": "string"}, "Only this category (bioc, annotation...)."),
+                _query("category", {"type": "string"}, "Only this category."),
             ],
             "responses": {**_ok(_ref("Top"), "Ranked packages."), **_errors(400)},
         }
@@ -538,9 +563,26 @@ PATHS: dict[str, Any] = {
 }
 
 
+def openapi_document(categories: Iterable[str] = ()) -> dict[str, Any]:
+    """The whole document. The categories come from the data (the `categories` seed, through
+    the warehouse): when known, `?category=` of /top lists exactly them."""
+    document = _static_document()
+    names = sorted(categories)
+    if not names:
+        return document
+    paths = dict(document["paths"])
+    top = paths["/api/top/{period}/{n}"]["get"]
+    params = [
+        {**p, "schema": {"type": "string", "enum": names}} if p["name"] == "category" else p
+        for p in top["parameters"]
+    ]
+    paths["/api/top/{period}/{n}"] = {"get": {**top, "parameters": params}}
+    return {**document, "paths": paths}
+
+
 @cache
-def openapi_document() -> dict[str, Any]:
-    """The whole document (built once; it only depends on this module)."""
+def _static_document() -> dict[str, Any]:
+    """Everything that depends on this code only (built once)."""
     return {
         "openapi": "3.0.3",
         "info": {

@@ -19,11 +19,30 @@ GET_DATA_TIME_GROUPS = ("year", "month", "day")
 GLOBAL_SUM_TIME_GROUPS = ("year", "month", "day", "hour")
 NAMED_PERIODS = {"last-day": 0, "last-week": 6, "last-month": 29, "last-year": 364}
 RANGE_MAX_MONTHS = 18
+# A point or top period covers at most this many months (30 years: every year of Bioconductor
+# and more): the answer's per-month list, and so its size and cost, stays bounded.
+PERIOD_MAX_MONTHS = 360
 BULK_MAX = 128
+# get_data answers at most this many groups (about 3 MB of JSON); a finer grouping of the
+# data (say every package per day) is refused with 400, before anything is computed.
+GET_DATA_MAX_GROUPS = 50_000
 TOP_MAX = 500
 MIN_DATE, MAX_DATE = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 PACKAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]{0,127}")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# The dates parse_date accepts, as one regular expression for the OpenAPI document: exactly
+# the calendar days from MIN_DATE to MAX_DATE (tests/renderer/api/test_limits.py checks every
+# day of 1960-9999 against parse_date), so a schema-valid date is never refused.
+_YEAR = r"(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+_LEAP_YEAR = (
+    r"(19(7[26]|8[048]|9[26])|[2-9][0-9](0[48]|[2468][048]|[13579][26])"
+    r"|(2[048]|[3579][26]|[468][048])00)"
+)
+DATE_PATTERN = (
+    rf"({_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|{_YEAR}-(0[13-9]|1[0-2])-(29|30)"
+    rf"|{_YEAR}-(0[13578]|1[02])-31|{_LEAP_YEAR}-02-29)"
+)
 
 
 class ApiError(Exception):
@@ -36,12 +55,18 @@ class ApiError(Exception):
 
 
 def arg(name: str, required: bool = True) -> str | None:
-    value = request.args.get(name)
-    if value is None or value == "":
+    """The one value of query parameter `name`: absent is None (or a 400 when required);
+    present but empty, or given twice, is a 400, as the OpenAPI document says."""
+    values = request.args.getlist(name)
+    if not values:
         if required:
             raise ApiError(f"missing parameter: {name}")
         return None
-    return value
+    if len(values) > 1:
+        raise ApiError(f"repeated parameter: {name}; give it once")
+    if values[0] == "":
+        raise ApiError(f"empty parameter: {name}; leave it out or give a value")
+    return values[0]
 
 
 def choice(name: str, allowed: Sequence[str], required: bool = True) -> str | None:
@@ -66,13 +91,14 @@ def parse_date(text: str, what: str = "date") -> dt.date:
 
 
 @cache
-def _zone_names() -> frozenset[str]:
+def zone_names() -> frozenset[str]:
+    """The IANA zone names accepted (the tz database of the `tzdata` package or the system)."""
     return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 def parse_zone(name: str) -> zoneinfo.ZoneInfo:
     """Any IANA zone known to the system's tz database; nothing else reaches zoneinfo."""
-    if name not in _zone_names():
+    if name not in zone_names():
         raise ApiError("invalid timezone; expected an IANA time zone name such as Europe/Berlin")
     return zoneinfo.ZoneInfo(name)
 
@@ -82,16 +108,23 @@ def add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        # Past the calendar's last day (9999-12-31): every date comes before it.
+        return dt.date.max if months > 0 else dt.date.min
     for d in (day.day, 30, 29, 28):
         try:
             return dt.date(year, month, d)
         except ValueError:
             continue
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable: every month has a 28th")
 
 
-def parse_period(text: str, valid_thru: dt.date, max_months: int | None) -> tuple[dt.date, dt.date]:
-    """A named period ending at the data's last day, or an explicit `start:end` (inclusive)."""
+def parse_period(text: str, valid_thru: dt.date, max_months: int) -> tuple[dt.date, dt.date]:
+    """A named period ending at the data's last day, or an explicit `start:end` (inclusive).
+
+    An explicit period may not reach `max_months` months past its start (2023-06-01 with 18
+    months ends at 2024-11-30 at the latest): the answer's size is bounded by the period.
+    """
     if text in NAMED_PERIODS:
         return valid_thru - dt.timedelta(days=NAMED_PERIODS[text]), valid_thru
     parts = text.split(":")
@@ -103,8 +136,8 @@ def parse_period(text: str, valid_thru: dt.date, max_months: int | None) -> tupl
     start, end = parse_date(parts[0], "period start"), parse_date(parts[1], "period end")
     if start > end:
         raise ApiError("invalid period; the start is after the end")
-    if max_months is not None and end >= add_months(start, max_months):
-        raise ApiError(f"invalid period; a range covers at most {max_months} months")
+    if end >= add_months(start, max_months):
+        raise ApiError(f"invalid period; it covers at most {max_months} months")
     return start, end
 
 

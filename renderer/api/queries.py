@@ -9,7 +9,7 @@ that DuckDB and PostgreSQL (whose collations differ) give byte-identical answers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,25 @@ def grouped_counts(
     return out
 
 
+def grouped_count(
+    snap: Snapshot,
+    model: str,
+    columns: Sequence[str],
+    time_group: str | None,
+    run: Callable[[Callable[[], int]], int] = lambda f: f(),
+) -> int:
+    """How many rows `grouped_counts` would return (counted through `run` once per build and
+    grouping): the API refuses groupings too large to answer before computing them."""
+    table, _ = MODELS[model]
+    exprs = [GROUP_COLUMNS[c] for c in columns]
+    if time_group:
+        exprs.insert(0, TIME_BUCKETS[time_group])
+    positions = ", ".join(str(i + 1) for i in range(len(exprs)))
+    sql = f"select count(*) from (select {', '.join(exprs)} from {table} group by {positions}) g"
+    key = ("api", "grouped_count", model, tuple(columns), time_group)
+    return snap.cached(key, lambda: run(lambda: _int(snap.rows(sql)[0][0])))
+
+
 def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """Nulls last, then natural order of each key column; the count is not a key."""
     return tuple((v is None, v if v is not None else "") for v in row[:-1])
@@ -147,6 +166,20 @@ def daily_counts(
     for package, day, count in rows:
         out[package][_as_date(day)] = _int(count)
     return out
+
+
+def period_totals(
+    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date
+) -> dict[str, int]:
+    """Downloads per package in [start, end] (UTC days) from the hourly mart: one row each."""
+    placeholders, params = _in_list(packages)
+    rows = snap.rows(
+        "select package, sum(downloads) from hourly_downloads "
+        f"where package in ({placeholders}) and hour_at >= :start and hour_at < :stop "
+        "group by 1",
+        {**params, "start": _midnight(start), "stop": _midnight(end + dt.timedelta(days=1))},
+    )
+    return {package: _int(count) for package, count in rows}
 
 
 def _midnight(day: dt.date) -> dt.datetime:

@@ -47,3 +47,30 @@ def test_prune_keeps_rows_the_marts_have_not_consumed(warehouse, legacy, tmp_pat
     assert left[0] >= dt.datetime(2023, 3, 1).isoformat(sep=" ")  # January's rows are gone
     march = w.rows("select count(*) from raw_requests where request_at >= '2023-03-01'")[0][0]
     assert left[1] == march  # but every unbuilt March row is still there
+
+
+def test_rejects_follow_the_retention_of_raw_requests():
+    """A file's rejected lines go with its raw requests: when its newest request is before
+    the cutoff and the marts consumed it; unbuilt and recent files keep theirs. In memory,
+    with the raw DDL and one-column stand-ins for the marts' watermarks (no dbt build)."""
+    import duckdb
+
+    from webstats.core.warehouse import Connection
+    from webstats.ingest.rawstore import RAW_DDL
+    from webstats.jobs.prune import WATERMARKS, prune_rows
+
+    con = Connection("duckdb", duckdb.connect())
+    for ddl in RAW_DDL:
+        con.execute(ddl)
+    for table, column in WATERMARKS:
+        con.execute(f"create table {table} as select 2 as {column}")
+    ledger = "insert into load_ledger values (?, ?, null, ?, 'cloudfront', 3, 2, 1, ?, ?, ?)"
+    old, new = dt.datetime(2023, 1, 5), dt.datetime(2023, 3, 30)
+    for file_id, last in ((1, old), (2, new), (3, old)):  # file 3: loaded, not built
+        con.execute(ledger, [file_id, f"f{file_id}", f"h{file_id}", last, last, new])
+        con.execute("insert into raw_requests (file_id, request_at) values (?, ?)", [file_id, last])
+        con.execute("insert into load_rejects values (?, ?, 2, 'bad', '<ip> x')", [file_id, "f"])
+    result = prune_rows(con, keep_days=30)
+    assert (result["deleted"], result["rejects_deleted"]) == (1, 1)
+    assert con.execute("select file_id from load_rejects order by 1").fetchall() == [(2,), (3,)]
+    assert prune_rows(con, keep_days=30)["rejects_deleted"] == 0  # again: nothing more

@@ -187,15 +187,27 @@ def served_path(settings: Settings) -> Path | None:
     return None
 
 
+#: DuckDB settings of the site's read-only connections: no file outside the database is read
+#: or written (no COPY TO, read_text, read_csv, ATTACH, extension install), and a query
+#: cannot switch that back on. One thread per query: the site's queries are small, and a
+#: large one must leave a CPU to the page views (bench/bench_hostile.py).
+SITE_DUCKDB_CONFIG = {"enable_external_access": False, "threads": 1, "lock_configuration": True}
+
+
 def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int = 5) -> Any:
     """A SQLAlchemy engine over the tables the site serves (the renderer reads through it):
     the published site file on DuckDB, the schema itself on PostgreSQL."""
     import sqlalchemy as sa  # imported on use: keeps `webstats --help` fast
 
+    # Defence in depth (docs/privacy.md): even a query text gone wrong can neither write a
+    # file nor read one outside the database; on PostgreSQL the transactions are read-only
+    # (and the site's role has no file privileges, README "The targets").
+    read_only_option = " -cdefault_transaction_read_only=on" if read_only else ""
+
     if settings.target in ("duckdb", "athena"):
         return sa.create_engine(
             f"duckdb:///{served_path(settings)}",
-            connect_args={"read_only": True} if read_only else {},
+            connect_args={"read_only": True, "config": SITE_DUCKDB_CONFIG} if read_only else {},
             poolclass=sa.pool.QueuePool,
             pool_size=pool_size,
             max_overflow=pool_size,
@@ -203,7 +215,7 @@ def sqlalchemy_engine(settings: Settings, read_only: bool = True, pool_size: int
     if settings.target == "postgres":
         return sa.create_engine(
             "postgresql+psycopg://",  # libpq reads PGHOST, PGPORT, PGUSER, ...
-            connect_args={"options": f"-csearch_path={settings.pg_schema}"},
+            connect_args={"options": f"-csearch_path={settings.pg_schema}{read_only_option}"},
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,

@@ -55,6 +55,26 @@ RAW_TABLES: tuple[str, ...] = tuple(
     for ddl in RAW_DDL
     if (m := re.search(r"create table if not exists\s+(\w+)", ddl, re.IGNORECASE))
 )
+#: IP address literals in a rejected line (RE2, as DuckDB runs it): dotted IPv4, and IPv6
+#: written in full (8 groups) or with `::`. Times (`10:20:30`) do not match.
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+IPV4_RE = rf"\b{_OCTET}(\.{_OCTET}){{3}}\b"
+_H = "[0-9A-Fa-f]{1,4}"
+IPV6_RE = (
+    rf"({_H}:){{7}}{_H}|({_H}:){{1,6}}(:{_H}){{1,6}}(\.[0-9]{{1,3}}){{0,3}}|({_H}:){{1,7}}:"
+    rf"|:(:{_H}){{1,7}}(\.[0-9]{{1,3}}){{0,3}}|::"
+)
+MASK = "<ip>"
+
+
+def masked_line(expr: str) -> str:
+    """SQL of `expr` (a rejected line, or the reason, which may quote it) with every IP
+    literal replaced by `<ip>`: a reject keeps its shape and its reason, never the client's
+    address (docs/privacy.md)."""
+    inner = f"regexp_replace({expr}, '{IPV6_RE}', '{MASK}', 'g')"
+    return f"regexp_replace({inner}, '{IPV4_RE}', '{MASK}', 'g')"
+
+
 LEDGER_LOOKUP = (
     "select file_name, content_sha256 = ? from load_ledger "
     "where file_name = ? or content_sha256 = ?"
@@ -267,7 +287,8 @@ class DuckDBStore(RawStore):
         con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {rows_sql}")
         con.execute(
             "insert into load_rejects "
-            "select r.file_id, m.name, r.line_number, r.reason, r.line "
+            f"select r.file_id, m.name, r.line_number, {masked_line('r.reason')}, "
+            f"{masked_line('r.line')} "
             f"from ({rejects_sql}) as r join batch_names as m using (file_id)"
         )
 
@@ -305,7 +326,8 @@ class PostgresStore(RawStore):
         duck.execute(f"create or replace temp table batch_rows as {rows_sql}")
         duck.execute(
             "create or replace temp table batch_rejects as select r.file_id, m.name, "
-            f"r.line_number, r.reason, r.line from ({rejects_sql}) as r "
+            f"r.line_number, {masked_line('r.reason')}, {masked_line('r.line')} "
+            f"from ({rejects_sql}) as r "
             "join batch_names as m using (file_id)"
         )
         loaded = duck.execute(

@@ -1,7 +1,8 @@
 """`webstats prune --keep-days N`: drop raw requests the marts no longer need.
 
 `raw_requests` is the only table that grows with every log line (and the only one holding
-raw IPs). Once a request's log file has gone through the incremental build, `downloads`
+raw IPs); `load_rejects` keeps the malformed lines (addresses masked) under the same
+retention. Once a request's log file has gone through the incremental build, `downloads`
 and the rollups hold everything the site needs from it, so old raw rows can go. Kept:
 the last N days before the newest loaded day (the data decides, not the wall clock, so
 a job that was down for a week does not prune more), and every row of a log file that a
@@ -67,10 +68,25 @@ def prune_rows(con: Connection, keep_days: int) -> dict:
     con.execute(f"delete from raw_requests {where}", [cutoff_at, watermark])
     return {
         "deleted": int(deleted),
+        "rejects_deleted": prune_rejects(con, cutoff_at, watermark),
         "newest_day": str(newest.date()),
         "cutoff_day": str(cutoff),
         "watermark": int(watermark),
     }
+
+
+def prune_rejects(con: Connection, cutoff_at: dt.datetime, watermark: int) -> int:
+    """Rejected lines follow their file's raw requests (docs/privacy.md): they go when the
+    file's newest request (or, for a file with none readable, its load time) is before the
+    cutoff and the marts have consumed the file. Returns how many were deleted."""
+    where = (
+        "where file_id <= ? and file_id in (select file_id from load_ledger "
+        "where coalesce(last_request_at, loaded_at) < ?)"
+    )
+    params = [watermark, cutoff_at]
+    deleted = con.execute(f"select count(*) from load_rejects {where}", params).fetchone()[0]
+    con.execute(f"delete from load_rejects {where}", params)
+    return int(deleted)
 
 
 def prune(settings: Settings, keep_days: int) -> dict:
