@@ -106,11 +106,22 @@ def _cors(resp: Response) -> Response:
     if not request.path.startswith("/api/"):
         return resp
     resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+    resp.headers["Access-Control-Allow-Methods"] = _allowed_methods(resp.headers.get("Allow"))
     resp.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match, If-Modified-Since"
     resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
+
+
+def _allowed_methods(allow: str | None) -> str:
+    """The methods the path serves: an answer's `Allow` (OPTIONS and 405 list every route of
+    the path), else the matched route's: a preflight is never told of a method not served."""
+    rule = request.url_rule
+    if allow:
+        methods = set(allow.split(", "))
+    else:
+        methods = set(rule.methods or ()) if rule is not None else {"GET", "HEAD", "OPTIONS"}
+    return ", ".join(m for m in ("GET", "HEAD", "POST", "OPTIONS") if m in methods)
 
 
 @bp.errorhandler(ApiError)
@@ -456,7 +467,7 @@ def cran_total_post(period: str) -> Response:
 
 def _cran(kind: str, period: str, names: list[str] | None) -> Response:
     snap = _snapshot()
-    max_months = cranlogs.DAILY_MAX_MONTHS if kind == "daily" else None
+    max_months = cranlogs.DAILY_MAX_MONTHS if kind == "daily" else PERIOD_MAX_MONTHS
     start, end = cranlogs.parse_cran_period(period, snap.valid_thru, max_months)
     if kind == "daily":
         cranlogs.check_daily_size(names, start, end)

@@ -28,7 +28,7 @@ DAILY_CELLS_MAX = 400_000
 DAILY_MAX_MONTHS = 18
 
 
-def parse_cran_period(text: str, valid_thru: dt.date, max_months: int | None):
+def parse_cran_period(text: str, valid_thru: dt.date, max_months: int):
     """Our periods, plus cranlogs' single day `YYYY-MM-DD`."""
     if DATE_RE.fullmatch(text):
         text = f"{text}:{text}"

@@ -109,7 +109,8 @@ RANGE_PERIOD = _period(RANGE_MAX_MONTHS)
 CRAN_PERIOD = _path(
     "period",
     {"type": "string", "pattern": f"^(last-day|last-week|last-month|last-year|{DATE}(:{DATE})?)$"},
-    "As for the other per-package endpoints, or one day `YYYY-MM-DD` (as cranlogs).",
+    "As for the other per-package endpoints, or one day `YYYY-MM-DD` (as cranlogs). "
+    + PERIOD_RULES.format(months=f"{DAILY_MAX_MONTHS} (daily) or {PERIOD_MAX_MONTHS} (total)"),
 )
 PACKAGES = _path(
     "packages",

@@ -64,7 +64,7 @@ def test_rejects_follow_the_retention_of_raw_requests():
         con.execute(ddl)
     for table, column in WATERMARKS:
         con.execute(f"create table {table} as select 2 as {column}")
-    ledger = "insert into load_ledger values (?, ?, null, ?, 'cloudfront', 3, 2, 1, ?, ?, ?)"
+    ledger = "insert into load_ledger values (?, ?, null, ?, 'cloudfront', 3, 2, 1, ?, ?, ?, null)"
     old, new = dt.datetime(2023, 1, 5), dt.datetime(2023, 3, 30)
     for file_id, last in ((1, old), (2, new), (3, old)):  # file 3: loaded, not built
         con.execute(ledger, [file_id, f"f{file_id}", f"h{file_id}", last, last, new])
