@@ -46,7 +46,14 @@ DATA = Path(__file__).parent / "data"
 TARGETS = ["duckdb", "postgres"]
 #: load-order bookkeeping (which load and which triple batch delivered a row), not data
 WATERMARK_COLUMNS = ("source_file_id", "ips_batch_file_id", "file_id")
-SERVED_MARTS = ("stats", "categorystats", "hourly_downloads", "minute_downloads", "package_scores")
+SERVED_MARTS = (
+    "stats",
+    "categorystats",
+    "hourly_downloads",
+    "minute_downloads",
+    "package_scores",
+    "log_coverage",
+)
 MARTS = ("downloads", *SERVED_MARTS)
 #: the Bioconductor release and devel that the test data's expectations assume
 VERSIONS = {"bioc_release": "3.18", "bioc_devel": "3.19"}

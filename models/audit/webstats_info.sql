@@ -11,6 +11,21 @@
 -- depends_on: {{ ref('minute_downloads') }}
 with build_dates as (
     select * from {{ ref('int_build_dates') }}
+),
+
+last_file as (
+    -- the newest loaded log file (status: what arrived last); Athena has no load ledger
+    {% if target.type == 'athena' -%}
+    select
+        cast(null as varchar(1024)) as file_name,
+        cast(null as timestamp) as loaded_at
+    {%- else -%}
+    select
+        cast(file_name as varchar(1024)) as file_name,
+        loaded_at
+    from {{ source('raw', 'load_ledger') }}
+    where file_id = (select max(file_id) from {{ source('raw', 'load_ledger') }})
+    {%- endif %}
 )
 
 select
@@ -19,6 +34,8 @@ select
     {{ utc_now() }} as built_at,
     cast('{{ var("bioc_release") }}' as varchar(16)) as bioc_release,
     cast('{{ var("bioc_devel") }}' as varchar(16)) as bioc_devel,
-    last_file_id as checked_thru_file_id
+    last_file_id as checked_thru_file_id,
+    (select file_name from last_file) as last_file_name,
+    (select loaded_at from last_file) as last_file_loaded_at
 from build_dates
 where valid_thru is not null

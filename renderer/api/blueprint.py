@@ -42,6 +42,7 @@ from renderer.api.params import (
 from renderer.cache import LRU
 from renderer.errors import error_response, json_bytes
 from renderer.snapshot import Snapshot, WarehouseUnavailable
+from webstats.core.runs import last_run
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -486,29 +487,59 @@ STATUS_WINDOW_DAYS = 90
 
 @bp.get("/status")
 def status() -> Response:
-    """How current and how complete the served data is (docs/api.md, "Status")."""
+    """How current and how complete the served data is (docs/api.md, "Status"). The last
+    run's outcome is recorded outside the build (webstats/core/runs.py), so it is part of
+    the answer's key: a failed run changes the answer without a new build."""
     snap = _snapshot()
-    return _respond(snap, ("status",), lambda: _status_payload(snap))
+    run = last_run(current_app.extensions["snapshots"].settings)
+    key = ("status", tuple(sorted((run or {}).items())))
+    return _respond(snap, key, lambda: {**_status_payload(snap), "last_run": run})
 
 
 def _status_payload(snap: Snapshot) -> dict[str, Any]:
-    """The build's days and time, and the days of the last 90 (up to valid_thru, from the
-    first day with daily data) without a single download: for Bioconductor's traffic, a day
-    whose logs did not arrive."""
+    """The build's days and time, the newest loaded log file, and which of the last 90 days
+    (up to valid_thru) have no loaded logs or incomplete ones (log_coverage), and which have
+    no download at all."""
     first = q.first_download_day(snap)
-    start = snap.valid_thru - dt.timedelta(days=STATUS_WINDOW_DAYS - 1)
-    if first is not None:
-        start = max(start, first)
-    counts = q.daily_totals(snap, start, snap.valid_thru)
-    empty = [d.isoformat() for d in days(start, snap.valid_thru) if not counts.get(d)]
+    coverage = q.log_coverage(snap)
+    last_file = q.last_loaded_file(snap)
     return {
         "valid_thru": snap.valid_thru.isoformat(),
         "as_of_date": snap.as_of_date.isoformat(),
-        "built_at": snap.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "built_at": _utc_text(snap.built_at),
         "bioc_release": snap.bioc_release,
         "bioc_devel": snap.bioc_devel,
         "first_day": None if first is None else first.isoformat(),
-        "days_without_downloads": empty,
+        "first_log_day": min(coverage).isoformat() if coverage else None,
+        "last_log_file": None
+        if last_file is None
+        else {"name": last_file[0], "loaded_at": _utc_text(last_file[1])},
+        **_window_days(snap, first, coverage),
+    }
+
+
+def _utc_text(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _window_days(
+    snap: Snapshot, first: dt.date | None, coverage: dict[dt.date, bool]
+) -> dict[str, list[str]]:
+    """The days of the STATUS_WINDOW_DAYS ending at valid_thru without loaded logs and with
+    incomplete logs (from the first day with logs), and without downloads (from the first
+    day with daily data): for Bioconductor's traffic, a day whose logs did not arrive."""
+    window_start = snap.valid_thru - dt.timedelta(days=STATUS_WINDOW_DAYS - 1)
+
+    def window(since: dt.date | None) -> list[dt.date]:
+        return [] if since is None else days(max(window_start, since), snap.valid_thru)
+
+    logged = window(min(coverage) if coverage else None)
+    counted = window(first)
+    counts = q.daily_totals(snap, counted[0], counted[-1]) if counted else {}
+    return {
+        "days_without_logs": [d.isoformat() for d in logged if d not in coverage],
+        "incomplete_days": [d.isoformat() for d in logged if coverage.get(d) is False],
+        "days_without_downloads": [d.isoformat() for d in counted if not counts.get(d)],
     }
 
 

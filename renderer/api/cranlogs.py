@@ -3,9 +3,10 @@ on them work with Bioconductor packages (docs/api.md, "cranlogs-compatible endpo
 
 cranlogs answers `[{start, end, downloads: [{day, downloads}], package}]` (daily) and
 `[{start, end, downloads, package}]` (total); without packages, one entry for all packages and
-no `package` key. Ours differ in one deliberate way: a day outside the loaded logs (before the
-first day with daily data, after `valid_thru`) is `null`, not 0, because nobody knows its
-count; a zero is a day that was loaded and had no downloads.
+no `package` key. Ours differ in one deliberate way: a day without loaded logs (before the
+first loaded day, after `valid_thru`, or a day inside whose logs never arrived: no row in
+log_coverage) is `null`, not 0, because nobody knows its count; a zero is a day that was
+loaded and had no downloads.
 
 The routes live in blueprint.py; this module builds the payloads and checks the inputs that are
 particular to these endpoints (a single-day period, the JSON body of a bulk POST).
@@ -55,11 +56,6 @@ def check_daily_size(names: Sequence[str] | None, start: dt.date, end: dt.date) 
         )
 
 
-def loaded_span(snap: Snapshot) -> tuple[dt.date | None, dt.date]:
-    """The first day with daily data and `valid_thru`: days outside are unknown (null)."""
-    return q.first_download_day(snap), snap.valid_thru
-
-
 def _day_counts(
     snap: Snapshot, names: Sequence[str] | None, start: dt.date, end: dt.date
 ) -> dict[str | None, dict[dt.date, int]]:
@@ -84,17 +80,15 @@ def _entry(name: str | None, start: dt.date, end: dt.date, downloads: Any) -> di
 def daily_payload(
     snap: Snapshot, names: Sequence[str] | None, start: dt.date, end: dt.date
 ) -> list[dict[str, Any]]:
-    """One entry per package (or one for all), every day of the period, nulls outside the
-    loaded days. A name the manifest does not know is all zeros, as cranlogs answers it."""
-    first, last = loaded_span(snap)
+    """One entry per package (or one for all), every day of the period, null on the days
+    without loaded logs. A name the manifest does not know is all zeros on the loaded days,
+    as cranlogs answers it."""
+    coverage = q.log_coverage(snap)
     period = days(start, end)
     out = []
     for name, counts in _day_counts(snap, names, start, end).items():
         series = [
-            {
-                "day": d.isoformat(),
-                "downloads": counts.get(d, 0) if first is not None and first <= d <= last else None,
-            }
+            {"day": d.isoformat(), "downloads": counts.get(d, 0) if d in coverage else None}
             for d in period
         ]
         out.append(_entry(name, start, end, series))
@@ -106,8 +100,8 @@ def total_payload(
 ) -> list[dict[str, Any]]:
     """One entry per package (or one for all): the sum over the loaded days of the period,
     `null` when no day of it was loaded."""
-    first, last = loaded_span(snap)
-    covered = first is not None and start <= last and end >= first
+    coverage = q.log_coverage(snap)
+    covered = any(d in coverage for d in days(start, end))
     out = []
     for name, counts in _day_counts(snap, names, start, end).items():
         out.append(_entry(name, start, end, sum(counts.values()) if covered else None))

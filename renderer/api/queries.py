@@ -271,3 +271,24 @@ def first_download_day(snap: Snapshot) -> dt.date | None:
         return None if first is None else _as_date(first)
 
     return snap.cached(("api", "first_download_day"), compute)
+
+
+def log_coverage(snap: Snapshot) -> dict[dt.date, bool]:
+    """The UTC days with loaded log lines, each with whether it is complete (log_coverage;
+    docs/rules.md, log coverage). A day missing here has no loaded logs: its counts are
+    unknown. One row per day: a few thousand at most, read once per build."""
+
+    def compute() -> dict[dt.date, bool]:
+        rows = snap.rows("select day, is_complete from log_coverage")
+        return {_as_date(day): bool(complete) for day, complete in rows}
+
+    return snap.cached(("api", "log_coverage"), compute)
+
+
+def last_loaded_file(snap: Snapshot) -> tuple[str, dt.datetime] | None:
+    """(name, loaded_at) of the newest log file loaded into this build, None when unknown
+    (Athena keeps no load ledger)."""
+    row = snap.rows("select last_file_name, last_file_loaded_at from webstats_info")[0]
+    if row[0] is None:
+        return None
+    return str(row[0]), row[1]

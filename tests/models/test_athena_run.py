@@ -49,6 +49,7 @@ SERVED = (
     "categorystats",
     "hourly_downloads",
     "minute_downloads",
+    "log_coverage",
     "package_scores",
 )
 #: post-hooks the runner leaves out: they delete imported legacy rows, which Athena never

@@ -34,6 +34,8 @@ def reqs(logs) -> list:
         logs.req(SRC + "oldpkg_1.0.tar.gz", ip="ip5", when="2023-01-02 03:00:00"),
         logs.req("/index.html", ip="ip9", when="2024-02-20 13:00:00"),  # last log day, no download
     ]
+    # 2024-02-19: a request in every UTC hour, none a download (a complete day of logs)
+    out += [logs.req("/index.html", ip="ip9", when=f"2024-02-19 {h:02d}:10:00") for h in range(24)]
     return out
 
 
@@ -116,6 +118,29 @@ def test_hourly_downloads(built):
         (dt.datetime(2024, 1, 15, 9), "a4Base", 1),
         (dt.datetime(2024, 1, 31, 23), "ACME", 1),
     ]
+
+
+def test_log_coverage(built):
+    """Per UTC day: files, lines (any request), first and last time, hours, completeness."""
+    rows = built.query(
+        "select day, log_files, lines, first_request_at, last_request_at, "
+        "hours_with_requests, is_complete from log_coverage order by day"
+    )
+    t = dt.datetime.fromisoformat
+    assert rows == [
+        (d("2023-01-02"), 1, 1, t("2023-01-02 03:00"), t("2023-01-02 03:00"), 1, False),
+        (d("2023-03-05"), 1, 12, t("2023-03-05 01:00"), t("2023-03-05 01:00"), 1, False),
+        (d("2023-12-31"), 1, 1, t("2023-12-31 23:59:59"), t("2023-12-31 23:59:59"), 1, False),
+        (d("2024-01-01"), 1, 1, t("2024-01-01 00:00"), t("2024-01-01 00:00"), 1, False),
+        (d("2024-01-10"), 1, 1, t("2024-01-10 08:00"), t("2024-01-10 08:00"), 1, False),
+        (d("2024-01-15"), 1, 1, t("2024-01-15 09:00"), t("2024-01-15 09:00"), 1, False),
+        (d("2024-01-31"), 1, 1, t("2024-01-31 23:00"), t("2024-01-31 23:00"), 1, False),
+        (d("2024-02-01"), 1, 1, t("2024-02-01 00:30"), t("2024-02-01 00:30"), 1, False),
+        (d("2024-02-19"), 1, 24, t("2024-02-19 00:10"), t("2024-02-19 23:10"), 24, True),
+        (d("2024-02-20"), 1, 2, t("2024-02-20 12:00"), t("2024-02-20 13:00"), 2, False),
+    ]
+    (name,) = built.query("select last_file_name from webstats_info")[0]
+    assert name == "E1.2024-02-20-13.r.gz"
 
 
 def test_full_refresh_keeps_the_download_record(new_warehouse, logs):

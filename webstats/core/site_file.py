@@ -30,6 +30,7 @@ SITE_TABLES = (
     "package_scores",
     "hourly_downloads",
     "minute_downloads",
+    "log_coverage",
     "webstats_info",
 )
 SITE_ALIAS = "webstats_site"

@@ -68,6 +68,7 @@ EXPORTS = (
         "source_file_id > {mark}",
     ),
     Export("minute_downloads", "upsert", ("minute_at",), "source_file_id > {mark}"),
+    Export("log_coverage", "upsert", ("day",), "source_file_id > {mark}"),
     Export(
         "stats",
         "upsert",

@@ -31,6 +31,7 @@ WATERMARKS = (
     ("stats", "source_file_id"),
     ("categorystats", "source_file_id"),
     ("hourly_downloads", "source_file_id"),
+    ("int_log_file_hours", "file_id"),
 )
 
 

@@ -15,8 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from webstats.core.errors import first_line
+from webstats.core.runs import record_run, run_record
 from webstats.core.settings import Settings
-from webstats.core.warehouse import connect, loads_logs, served
+from webstats.core.warehouse import (
+    WarehouseBusy,
+    connect,
+    held_by_another_process,
+    loads_logs,
+    served,
+)
 from webstats.ingest.loader import load_paths
 
 from . import athena
@@ -63,7 +71,32 @@ def _update_manifest(settings: Settings, opts: RefreshOptions) -> None:
 
 
 def refresh(settings: Settings, opts: RefreshOptions) -> int:
-    """The daily job; returns the exit status (0 only when every step succeeded)."""
+    """The daily job; returns the exit status (0 only when every step succeeded).
+
+    Its outcome is recorded for `/api/status` (webstats/core/runs.py) whether it succeeded,
+    found problems or failed; a run that found another one holding the writer lock did
+    nothing and is not recorded (the other run records its own)."""
+    try:
+        problems = _refresh(settings, opts)
+    except BaseException as exc:
+        if isinstance(exc, WarehouseBusy) or held_by_another_process(exc):
+            raise
+        _record(settings, ok=False, problems=1, error=first_line(exc))
+        raise
+    _record(settings, ok=not problems, problems=len(problems), error=None)
+    return 0 if not problems else 1
+
+
+def _record(settings: Settings, ok: bool, problems: int, error: str | None) -> None:
+    """Keep the run's outcome; failing to record it must not change the run's own exit."""
+    try:
+        record_run(settings, run_record(ok, problems, error, dt.datetime.now(dt.UTC)))
+    except Exception as exc:
+        print(f"error: could not record the run's outcome: {first_line(exc)}", file=sys.stderr)
+
+
+def _refresh(settings: Settings, opts: RefreshOptions) -> list[str]:
+    """The steps of the daily job; returns the problems (files that could not be read)."""
     started = time.monotonic()
     if not loads_logs(settings):
         athena.check_no_logs(opts.logs)
@@ -83,7 +116,7 @@ def refresh(settings: Settings, opts: RefreshOptions) -> int:
         rec["problems"] = len(problems)
         rec["ok"] = not problems
         rec["total_seconds"] = round(time.monotonic() - started, 3)
-    return 0 if not problems else 1
+    return problems
 
 
 def _info(settings: Settings) -> dict:

@@ -90,6 +90,12 @@ MANIFEST: list[tuple[str, str]] = [
     ("deltaData", E),
 ]
 VALID_THRU = dt.date(2024, 11, 4)
+#: a day whose logs arrived but hold no download (its counts are 0); every other day
+#: without an event has no log file at all (its counts are unknown: null)
+QUIET_DAY = dt.date(2024, 11, 1)
+#: the name of the newest log file write_cloudfront_logs writes (webstats_info.last_file_name)
+LAST_LOG_FILE = "E1TESTAPI.2024-11-04-00.0000000b.gz"
+LAST_LOADED_AT = dt.datetime(2024, 11, 5, 5, 0, 0)
 
 CATEGORY_ROWS = [
     ("bioc", "bioc", "bioc", "software", "bioc", 75, 2009, "index.html", 1),
@@ -142,8 +148,32 @@ DDL = [
     "create table package_scores (category varchar, package varchar, score bigint, "
     "rank bigint, in_release boolean, in_devel boolean)",
     "create table webstats_info (valid_thru date, as_of_date date, built_at timestamp, "
-    "bioc_release varchar, bioc_devel varchar)",
+    "bioc_release varchar, bioc_devel varchar, last_file_name varchar, "
+    "last_file_loaded_at timestamp)",
+    "create table log_coverage (day date, log_files integer, lines bigint, "
+    "first_request_at timestamp, last_request_at timestamp, hours_with_requests integer, "
+    "is_complete boolean)",
 ]
+
+
+def _coverage_rows(events: list[Event]) -> list[dict]:
+    """log_coverage as the pipeline builds it from write_cloudfront_logs' files: one file a
+    day, each event with its four noise lines, and QUIET_DAY's one line at noon."""
+    times: defaultdict = defaultdict(list)
+    for e in events:
+        times[e.request_at.date()] += [e.request_at] * 5
+    if events is EVENTS:
+        times[QUIET_DAY].append(dt.datetime.combine(QUIET_DAY, dt.time(12)))
+    return [
+        {
+            "d": day,
+            "n": len(ts),
+            "f": min(ts),
+            "l": max(ts),
+            "h": len({t.hour for t in ts}),
+        }
+        for day, ts in times.items()
+    ]
 
 
 def engine_for(settings: Settings) -> sa.Engine:
@@ -215,13 +245,20 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
             [dict(zip("abcdefghi", row, strict=True)) for row in CATEGORY_ROWS],
         )
         conn.execute(
-            sa.text("insert into webstats_info values (:v, :a, :b, '3.20', '3.21')"),
+            sa.text("insert into webstats_info values (:v, :a, :b, '3.20', '3.21', :f, :t)"),
             {
                 "v": VALID_THRU,
                 "a": VALID_THRU + dt.timedelta(days=1),
                 "b": dt.datetime(2024, 11, 5, 6, 0, 0),
+                "f": LAST_LOG_FILE,
+                "t": LAST_LOADED_AT,
             },
         )
+        if events:
+            conn.execute(
+                sa.text("insert into log_coverage values (:d, 1, :n, :f, :l, :h, false)"),
+                _coverage_rows(events),
+            )
     engine.dispose()
 
 
@@ -300,6 +337,9 @@ def write_cloudfront_logs(directory: Path, events: list[Event] = EVENTS) -> list
     for n, e in enumerate(sorted(events, key=lambda e: e.at)):
         by_day[e.request_at.date()].append(_line(e.request_at, e.ip, "GET", _uri(e), 200, n))
         by_day[e.request_at.date()].extend(_noise(e, n))
+    if events is EVENTS:  # a loaded day without downloads
+        noon = dt.datetime.combine(QUIET_DAY, dt.time(12))
+        by_day[QUIET_DAY].append(_line(noon, "10.0.0.9", "GET", "/index.html", 200, 999))
     paths = []
     directory.mkdir(parents=True, exist_ok=True)
     for day, lines in sorted(by_day.items()):

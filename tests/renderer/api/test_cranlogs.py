@@ -1,7 +1,8 @@
 """The cranlogs-compatible endpoints on the hand-made data (docs/api.md).
 
-valid_thru is 2024-11-04 and the first day with downloads 2023-06-01 (event 22): days outside
-are unknown, `null`; days inside without downloads are 0. Event numbers refer to EVENTS in
+valid_thru is 2024-11-04. Logs were loaded for the days with events and for QUIET_DAY
+(2024-11-01, no download): the other days have no loaded logs (log_coverage), their counts
+are unknown, `null`; a loaded day without downloads is 0. Event numbers refer to EVENTS in
 conftest.py.
 """
 
@@ -34,11 +35,11 @@ def test_daily_one_package(client):
             "start": "2024-10-29",
             "end": "2024-11-04",
             "downloads": series(
-                ("2024-10-29", 0),
-                ("2024-10-30", 0),
-                ("2024-10-31", 0),
-                ("2024-11-01", 0),
-                ("2024-11-02", 0),
+                ("2024-10-29", None),  # no logs loaded
+                ("2024-10-30", None),
+                ("2024-10-31", None),
+                ("2024-11-01", 0),  # loaded, no download
+                ("2024-11-02", None),
                 ("2024-11-03", 2),
                 ("2024-11-04", 0),
             ),  # fmt: skip
@@ -57,6 +58,16 @@ def test_daily_nulls_outside_the_loaded_days(client):
     assert [d["downloads"] for d in data[2]["downloads"]] == [0, 0, None, None]  # as cranlogs
     before = get(client, "/api/downloads/daily/2023-05-31:2023-06-01/gamma.db")
     assert before[0]["downloads"] == series(("2023-05-31", None), ("2023-06-01", 1))  # 22
+
+
+def test_days_without_logs_inside_the_loaded_span_are_null(client):
+    data = get(client, "/api/downloads/daily/2024-10-26:2024-11-02")
+    assert [d["downloads"] for d in data[0]["downloads"]] == [
+        None, 3, None, None, None, None, 0, None  # 15-17 on 10-27, QUIET_DAY 11-01
+    ]  # fmt: skip
+    # a total sums the loaded days; only days without logs: unknown
+    assert get(client, "/api/downloads/total/2024-10-28:2024-11-02/alpha")[0]["downloads"] == 0
+    assert get(client, "/api/downloads/total/2024-10-28:2024-10-31/alpha")[0]["downloads"] is None
 
 
 def test_daily_and_total_of_all_packages(client):

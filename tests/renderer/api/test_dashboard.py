@@ -6,6 +6,8 @@ comments are the event numbers there); each test runs on DuckDB and on PostgreSQ
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -211,3 +213,10 @@ def test_status(client):
     assert len(empty) == 87
     assert empty[0] == "2024-08-07" and empty[-1] == "2024-11-02"
     assert "2024-10-27" not in empty and "2024-10-28" in empty
+    # logs were loaded for the event days and 2024-11-01 (QUIET_DAY), none complete
+    assert data["first_log_day"] == "2023-06-01"
+    assert data["days_without_logs"] == [d for d in empty if d != "2024-11-01"]
+    assert data["incomplete_days"] == ["2024-10-27", "2024-11-01", "2024-11-03", "2024-11-04"]
+    assert data["last_log_file"]["name"] == "E1TESTAPI.2024-11-04-00.0000000b.gz"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["last_log_file"]["loaded_at"])
+    assert data["last_run"] is None  # no `webstats refresh` recorded on these warehouses
