@@ -53,6 +53,7 @@ SERVED_MARTS = (
     "minute_downloads",
     "package_scores",
     "log_coverage",
+    "daily_package_downloads",
 )
 MARTS = ("downloads", *SERVED_MARTS)
 #: the Bioconductor release and devel that the test data's expectations assume

@@ -21,10 +21,12 @@ last_file as (
         cast(null as timestamp) as loaded_at
     {%- else -%}
     select
-        cast(file_name as varchar(1024)) as file_name,
-        loaded_at
-    from {{ source('raw', 'load_ledger') }}
-    where file_id = (select max(file_id) from {{ source('raw', 'load_ledger') }})
+        cast(ledger.file_name as varchar(1024)) as file_name,
+        ledger.loaded_at
+    from {{ source('raw', 'load_ledger') }} as ledger
+    where ledger.file_id = (
+            select max(newest.file_id) from {{ source('raw', 'load_ledger') }} as newest
+        )
     {%- endif %}
 )
 
@@ -35,7 +37,7 @@ select
     cast('{{ var("bioc_release") }}' as varchar(16)) as bioc_release,
     cast('{{ var("bioc_devel") }}' as varchar(16)) as bioc_devel,
     last_file_id as checked_thru_file_id,
-    (select file_name from last_file) as last_file_name,
-    (select loaded_at from last_file) as last_file_loaded_at
+    (select lf.file_name from last_file as lf) as last_file_name,
+    (select lf.loaded_at from last_file as lf) as last_file_loaded_at
 from build_dates
 where valid_thru is not null

@@ -20,7 +20,7 @@ per_file_hour as (
     select
         file_id,
         cast({{ dbt.date_trunc('hour', 'request_at') }} as timestamp) as hour_at,
-        count(*) as lines,
+        count(*) as line_count,
         min(request_at) as first_request_at,
         max(request_at) as last_request_at
     from requests
@@ -30,7 +30,7 @@ per_file_hour as (
 select
     file_id,
     hour_at,
-    cast(lines as bigint) as lines,
+    cast(line_count as bigint) as line_count,
     first_request_at,
     last_request_at
 from per_file_hour

@@ -6,52 +6,56 @@
 -- recomputed, from their few int_log_file_hours rows (one new day's logs, one day's work).
 {{ config(
     materialized='incremental',
-    unique_key=['day'],
+    unique_key=['log_date'],
 ) }}
 
 with file_hours as (
     select
         file_id,
-        cast(hour_at as date) as day,
+        cast(hour_at as date) as log_date,
         hour_at,
-        lines,
+        line_count,
         first_request_at,
         last_request_at
     from {{ ref('int_log_file_hours') }}
 ),
 
 touched_days as (
-    select distinct day from file_hours
+    select distinct log_date from file_hours
     where {{ new_rows_filter('file_id') }}
+),
+
+touched_rows as (
+    select fh.*
+    from file_hours as fh
+    inner join touched_days as td on td.log_date = fh.log_date
 ),
 
 hours as (
     select
-        day,
+        log_date,
         hour_at,
-        sum(lines) as lines,
+        sum(line_count) as line_count,
         min(first_request_at) as first_request_at,
         max(last_request_at) as last_request_at
-    from file_hours
-    where day in (select day from touched_days)
+    from touched_rows
     group by 1, 2
 ),
 
 files as (
     select
-        day,
+        log_date,
         count(distinct file_id) as log_files,
         max(file_id) as source_file_id
-    from file_hours
-    where day in (select day from touched_days)
+    from touched_rows
     group by 1
 ),
 
-days as (
+per_day as (
     select
-        day,
+        log_date,
         count(*) as hours_with_requests,
-        sum(lines) as lines,
+        sum(line_count) as line_count,
         min(first_request_at) as first_request_at,
         max(last_request_at) as last_request_at
     from hours
@@ -59,13 +63,13 @@ days as (
 )
 
 select
-    d.day,
+    d.log_date,
     cast(f.log_files as integer) as log_files,
-    cast(d.lines as bigint) as lines,
+    cast(d.line_count as bigint) as line_count,
     d.first_request_at,
     d.last_request_at,
     cast(d.hours_with_requests as integer) as hours_with_requests,
     d.hours_with_requests >= {{ var('coverage_min_hours') }} as is_complete,
     f.source_file_id
-from days as d
-inner join files as f on d.day = f.day
+from per_day as d
+inner join files as f on f.log_date = d.log_date

@@ -300,7 +300,16 @@ SCHEMAS: dict[str, Any] = {
     },
     "Status": {
         "type": "object",
-        "required": ["valid_thru", "as_of_date", "built_at", "days_without_downloads"],
+        "required": [
+            "valid_thru",
+            "as_of_date",
+            "built_at",
+            "last_log_file",
+            "days_without_logs",
+            "incomplete_days",
+            "days_without_downloads",
+            "last_run",
+        ],
         "properties": {
             "valid_thru": {"type": "string", "format": "date"},
             "as_of_date": {"type": "string", "format": "date"},
@@ -308,11 +317,50 @@ SCHEMAS: dict[str, Any] = {
             "bioc_release": {"type": "string"},
             "bioc_devel": {"type": "string"},
             "first_day": {"type": "string", "format": "date", "nullable": True},
+            "first_log_day": {"type": "string", "format": "date", "nullable": True},
+            "last_log_file": {
+                "type": "object",
+                "nullable": True,
+                "description": "The newest log file loaded into this build (null on Athena).",
+                "required": ["name", "loaded_at"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "loaded_at": {"type": "string", "format": "date-time"},
+                },
+                "additionalProperties": False,
+            },
+            "days_without_logs": {
+                "type": "array",
+                "items": {"type": "string", "format": "date"},
+                "description": "Days of the 90 ending at valid_thru (from first_log_day) with "
+                "no loaded log line (log_coverage): their counts are null in daily answers.",
+            },
+            "incomplete_days": {
+                "type": "array",
+                "items": {"type": "string", "format": "date"},
+                "description": "Days of the same window whose logs cover fewer hours than a "
+                "complete day needs (docs/rules.md, log coverage).",
+            },
             "days_without_downloads": {
                 "type": "array",
                 "items": {"type": "string", "format": "date"},
                 "description": "Days of the 90 ending at valid_thru (from first_day) without "
                 "any download: for Bioconductor's traffic, days whose logs are missing.",
+            },
+            "last_run": {
+                "type": "object",
+                "nullable": True,
+                "description": "The outcome of the last `webstats refresh` (null: none "
+                "recorded). `ok` false: a step failed (`error`) or files could not be read "
+                "(`problems`); the previous build then still serves.",
+                "required": ["finished_at", "ok", "problems", "error"],
+                "properties": {
+                    "finished_at": {"type": "string", "format": "date-time"},
+                    "ok": {"type": "boolean"},
+                    "problems": {"type": "integer", "minimum": 0},
+                    "error": {"type": "string", "nullable": True},
+                },
+                "additionalProperties": False,
             },
         },
         "additionalProperties": False,

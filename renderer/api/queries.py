@@ -279,7 +279,7 @@ def log_coverage(snap: Snapshot) -> dict[dt.date, bool]:
     unknown. One row per day: a few thousand at most, read once per build."""
 
     def compute() -> dict[dt.date, bool]:
-        rows = snap.rows("select day, is_complete from log_coverage")
+        rows = snap.rows("select log_date, is_complete from log_coverage")
         return {_as_date(day): bool(complete) for day, complete in rows}
 
     return snap.cached(("api", "log_coverage"), compute)

@@ -10,7 +10,9 @@ import time
 
 import pytest
 
+from renderer.app import create_app
 from webstats.cli import main
+from webstats.core.runs import last_run
 from webstats.core.warehouse import BUSY_EXIT, lock_path, served_path
 from webstats.jobs.stage import staging_schemas
 
@@ -130,6 +132,19 @@ def test_two_refreshes_at_once(warehouse, legacy, tmp_path, monkeypatch, capsys)
     out, errs = first.communicate()
     assert first.returncode == 0, out + errs
     assert w.json_lines(line + out)[-1]["ok"]
+    # the busy run did nothing and recorded nothing: the last run is the first one, a success
+    run = last_run(w.settings)
+    assert run is not None and (run["ok"], run["problems"], run["error"]) == (True, 0, None)
+
+    # a night with a file that cannot be read: built anyway, reported as not ok, in the API
+    (logs / "garbage.log").write_text("this is not a log line\n")
+    proc = w.cli("refresh", "--logs", str(logs), *legacy.version_args)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    run = last_run(w.settings)
+    assert (run["ok"], run["problems"], run["error"]) == (False, 1, None)
+    status = create_app(w.settings).test_client().get("/api/status").get_json()
+    assert status["last_run"] == run
+    assert status["last_log_file"]["name"].startswith("E")  # the legacy CloudFront files
 
 
 def test_refresh_reports_bad_input(warehouse, legacy, tmp_path):

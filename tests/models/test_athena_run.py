@@ -50,6 +50,7 @@ SERVED = (
     "hourly_downloads",
     "minute_downloads",
     "log_coverage",
+    "daily_package_downloads",
     "package_scores",
 )
 #: post-hooks the runner leaves out: they delete imported legacy rows, which Athena never

@@ -123,8 +123,8 @@ def test_hourly_downloads(built):
 def test_log_coverage(built):
     """Per UTC day: files, lines (any request), first and last time, hours, completeness."""
     rows = built.query(
-        "select day, log_files, lines, first_request_at, last_request_at, "
-        "hours_with_requests, is_complete from log_coverage order by day"
+        "select log_date, log_files, line_count, first_request_at, last_request_at, "
+        "hours_with_requests, is_complete from log_coverage order by log_date"
     )
     t = dt.datetime.fromisoformat
     assert rows == [

@@ -31,6 +31,7 @@ SITE_TABLES = (
     "hourly_downloads",
     "minute_downloads",
     "log_coverage",
+    "daily_package_downloads",
     "webstats_info",
 )
 SITE_ALIAS = "webstats_site"

@@ -68,7 +68,13 @@ EXPORTS = (
         "source_file_id > {mark}",
     ),
     Export("minute_downloads", "upsert", ("minute_at",), "source_file_id > {mark}"),
-    Export("log_coverage", "upsert", ("day",), "source_file_id > {mark}"),
+    Export("log_coverage", "upsert", ("log_date",), "source_file_id > {mark}"),
+    Export(
+        "daily_package_downloads",
+        "upsert",
+        ("download_date", "category", "package"),
+        "source_file_id > {mark}",
+    ),
     Export(
         "stats",
         "upsert",

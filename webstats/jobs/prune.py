@@ -32,6 +32,7 @@ WATERMARKS = (
     ("categorystats", "source_file_id"),
     ("hourly_downloads", "source_file_id"),
     ("int_log_file_hours", "file_id"),
+    ("daily_package_downloads", "source_file_id"),
 )
 
 

@@ -150,10 +150,22 @@ DDL = [
     "create table webstats_info (valid_thru date, as_of_date date, built_at timestamp, "
     "bioc_release varchar, bioc_devel varchar, last_file_name varchar, "
     "last_file_loaded_at timestamp)",
-    "create table log_coverage (day date, log_files integer, lines bigint, "
+    "create table log_coverage (log_date date, log_files integer, line_count bigint, "
     "first_request_at timestamp, last_request_at timestamp, hours_with_requests integer, "
     "is_complete boolean)",
+    "create table daily_package_downloads (download_date date, category varchar, "
+    "package varchar, downloads integer, distinct_ips integer)",
 ]
+
+
+def daily_package_rows(events: list[Event]) -> list[dict]:
+    """(day, category, package) -> downloads and distinct IPs, as the dumps hold them."""
+    ips: defaultdict = defaultdict(list)
+    for e in events:
+        ips[(e.request_at.date(), e.category, e.package)].append(e.ip)
+    return [
+        {"d": k[0], "c": k[1], "p": k[2], "n": len(v), "i": len(set(v))} for k, v in ips.items()
+    ]
 
 
 def _coverage_rows(events: list[Event]) -> list[dict]:
@@ -258,6 +270,10 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
             conn.execute(
                 sa.text("insert into log_coverage values (:d, 1, :n, :f, :l, :h, false)"),
                 _coverage_rows(events),
+            )
+            conn.execute(
+                sa.text("insert into daily_package_downloads values (:d, :c, :p, :n, :i)"),
+                daily_package_rows(events),
             )
     engine.dispose()
 
@@ -379,6 +395,12 @@ def api_warehouses(new_warehouse):
         return built[source]
 
     return get
+
+
+@pytest.fixture
+def api_events() -> list[Event]:
+    """The hand-made downloads every warehouse here holds."""
+    return EVENTS
 
 
 @pytest.fixture(params=SOURCES)
