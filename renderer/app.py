@@ -6,6 +6,7 @@ from flask import Flask
 
 from renderer.api.blueprint import bp as api_bp
 from renderer.badges import bp as badges_bp
+from renderer.dashboard import bp as dashboard_bp
 from renderer.dumps import bp as dumps_bp
 from renderer.errors import register_error_handlers
 from renderer.legacy import pages
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(badges_bp)
     app.register_blueprint(dumps_bp)
+    app.register_blueprint(dashboard_bp)
     register_error_handlers(app)
     app.wsgi_app = CachedFastPath(app, app.wsgi_app)
     return app

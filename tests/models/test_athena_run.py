@@ -252,6 +252,12 @@ def unload_select() -> Callable[[str, str], str]:
     return lambda name, where: template.render(schema=SCHEMA, name=name, where=where).strip()
 
 
+def comparable(marts: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """The marts without log_coverage.log_files: on Athena a log file id is its delivery day
+    (docs/warehouse.md), so there it counts delivery days, not the files of a day."""
+    return {**marts, "log_coverage": [r[:1] + r[2:] for r in marts["log_coverage"]]}
+
+
 @pytest.fixture
 def empty_duckdb(new_warehouse):
     return lambda: new_warehouse("duckdb")
@@ -263,7 +269,7 @@ def test_the_full_athena_build_gives_the_duckdb_targets_marts(
     runner = runner_factory()
     runner.deliver(_files(legacy, before="9999"))
     runner.build("full")
-    assert runner.marts_warehouse(empty_duckdb).marts() == duckdb_marts
+    assert comparable(runner.marts_warehouse(empty_duckdb).marts()) == comparable(duckdb_marts)
 
 
 def test_three_nightly_athena_builds_give_the_duckdb_targets_marts(
@@ -284,10 +290,10 @@ def test_three_nightly_athena_builds_give_the_duckdb_targets_marts(
         runner.deliver(_files(legacy, days=(day,)))
         runner.build("incremental")
         publish(day)
-    assert runner.marts_warehouse(empty_duckdb).marts() == duckdb_marts
+    assert comparable(runner.marts_warehouse(empty_duckdb).marts()) == comparable(duckdb_marts)
     w = empty_duckdb()
     w.settings = replace(w.settings, duckdb_path=published)
-    assert w.marts() == duckdb_marts
+    assert comparable(w.marts()) == comparable(duckdb_marts)
 
 
 def test_the_published_tables_are_merged_by_the_models_unique_keys(athena_compiled):

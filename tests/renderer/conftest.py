@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import os
 import threading
 import urllib.error
 import urllib.request
@@ -286,3 +287,36 @@ def live_server(handmade_settings: Settings) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
     return OUTPUT
+
+
+# ------------------------------------------------------------------- a real browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page():
+    """A Playwright page in Debian's headless Chromium (skipped without it outside CI)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Debian's chromium is required in CI")
+        pytest.skip("no /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            yield page
+        finally:
+            browser.close()
+

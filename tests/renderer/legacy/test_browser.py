@@ -1,45 +1,17 @@
 """A real browser (Debian's headless Chromium, driven by Playwright) walks the legacy site.
 
 Index -> another category -> a package page -> its .tab file -> back, checking that every
-chart image on the pages really loaded. Screenshots go to test-output/ (gitignored).
+chart image on the pages really loaded. Screenshots go to test-output/ (gitignored). The
+browser is `browser_page` (tests/renderer/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser_page():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Debian's chromium is required in CI")
-        pytest.skip("no /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            yield page
-        finally:
-            browser.close()
 
 
 def broken_images(page) -> list[str]:
