@@ -319,4 +319,3 @@ def browser_page():
             yield page
         finally:
             browser.close()
-
