@@ -14,7 +14,7 @@ typed as (
         cast(request_at as date) as request_date,
         {{ hour_of('request_at') }} as request_hour,
         edge_location,
-        {{ ip_hash('client_ip') }} as ip_hash,
+        {{ ip_hash("client_ip", "cast(request_at as date)") }} as ip_hash,
         method,
         status,
         uri_stem,

@@ -131,7 +131,7 @@ def error_line(output: str) -> str | None:
     lines = [line for line in _plain(output) if line]
     for i, line in enumerate(lines):
         failure = _FAILURE.match(line)
-        if failure is None and line != "Encountered an error:":
+        if failure is None and not line.startswith("Encountered an error"):
             continue
         block = []
         for detail in lines[i + 1 : i + 12]:
