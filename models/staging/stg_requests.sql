@@ -1,6 +1,7 @@
 -- Every logged request, typed: its UTC day and hour, and the client IP replaced by its
--- salted hash (no raw IP leaves this model). No request is selected or reshaped here: what
--- counts as a download is decided in one place, int_package_requests (docs/rules.md).
+-- keyed hash, HMAC-SHA-256 (macros/cross_db/ip_hash.sql; no raw IP leaves this model).
+-- No request is selected or reshaped here: what counts as a download is decided in one
+-- place, int_package_requests (docs/rules.md).
 with raw_requests as (
     -- on Athena only the delivery days a build needs (macros/athena/partition_window.sql)
     select * from {{ source('raw', 'raw_requests') }}
