@@ -509,6 +509,7 @@ def _status_payload(snap: Snapshot) -> dict[str, Any]:
         "bioc_devel": snap.bioc_devel,
         "first_day": None if first is None else first.isoformat(),
         "days_without_downloads": empty,
+        "source_freshness": q.source_freshness(snap),
     }
 
 

@@ -31,6 +31,7 @@ SITE_TABLES = (
     "hourly_downloads",
     "minute_downloads",
     "webstats_info",
+    "source_freshness",  # the nightly job's verdict on the raw logs (a raw-layer table)
 )
 SITE_ALIAS = "webstats_site"
 

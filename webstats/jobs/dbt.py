@@ -187,8 +187,10 @@ def run_dbt(
     command: Sequence[str],
     dbt_vars: Mapping | None = None,
     quiet: bool = True,
+    extra_env: Mapping[str, str] | None = None,
 ) -> str:
-    """Run `dbt <command>` against the settings' target; return its output or raise DbtError."""
+    """Run `dbt <command>` against the settings' target; return its output or raise DbtError.
+    `extra_env` overrides the environment given to dbt (e.g. DBT_WRITE_JSON)."""
     work = state_dir(settings)
     env = settings.dbt_env()
     env["DBT_TARGET_PATH"] = str(work / "target")
@@ -197,6 +199,7 @@ def run_dbt(
     # run, about 2 s of a small build; nothing here reads them (set either to get them).
     env.setdefault("DBT_LOG_LEVEL_FILE", "info")
     env.setdefault("DBT_WRITE_JSON", "false")
+    env.update(extra_env or {})
     project = dbt_project_dir(settings)
     code, output = _run(
         [*dbt_command(), *dbt_args(settings, command, dbt_vars, project)],
