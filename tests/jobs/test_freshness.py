@@ -1,6 +1,7 @@
 """Late logs the dbt way (issue 17): the raw source's freshness rule, `dbt source freshness`
 run by the nightly job as a step that reports but never fails the night, and its verdict in
-/api/status. One refresh per engine (load, freshness, build), one more freshness on DuckDB."""
+/api/status. One refresh per engine (load, freshness, build), one more freshness on DuckDB
+(`pass` is left to dbt: the thresholds are what is ours)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,6 @@ def test_the_refresh_reports_a_late_source_and_serves_its_verdict(
         return  # the rule is the same SQL on both engines: one dbt run saved
     _log(logs, tmp_path / "more", now - dt.timedelta(days=3))  # late, not yet an error
     w.load(tmp_path / "more")
-    assert freshness.check(w.settings)["status"] == "warn"
-    _log(logs, tmp_path / "more", now - dt.timedelta(hours=1))
-    w.load(tmp_path / "more")
-    assert freshness.check(w.settings)["status"] == "pass"
+    verdict = freshness.check(w.settings)
+    assert verdict["status"] == "warn"
+    assert 3 * 86400 <= verdict["age_seconds"] < 3 * 86400 + 600

@@ -58,7 +58,7 @@ class Migrated:
     w: Warehouse
     ips: list[str]  # every client address loaded before the migration
     before: dict[str, list[tuple]]  # the hashed tables and the count marts, as built
-    refused: str  # the build's error on the unmigrated warehouse
+    refused: str  # the build's error on the unmigrated warehouse (DuckDB)
     result: dict  # the migration's JSON step
     after: dict[str, list[tuple]]
 
@@ -76,14 +76,17 @@ def migrated(request, new_warehouse, legacy) -> Migrated:
     ips = [r[0] for r in w.query("select distinct client_ip from raw_requests")]
     tables = (*HASHED, "stats", "categorystats")
     before = {t: _table(w, t) for t in tables}
-    with pytest.raises(DbtError) as refused:
-        build(w.settings, dbt_vars=legacy.dbt_vars)
+    refused = ""
+    if w.target == "duckdb":  # the same check on both engines: one dbt run saved
+        with pytest.raises(DbtError) as error:
+            build(w.settings, dbt_vars=legacy.dbt_vars)
+        refused = str(error.value)
     prune(w.settings, KEEP_DAYS)
     proc = w.cli("migrate-ip-hash", "--debug")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = w.json_lines(proc.stdout)[-1]
     after = {t: _table(w, t) for t in tables}
-    return Migrated(w, ips, before, str(refused.value), result, after)
+    return Migrated(w, ips, before, refused, result, after)
 
 
 def test_the_old_warehouse_is_md5_and_refused_until_migrated(migrated):
@@ -92,8 +95,9 @@ def test_the_old_warehouse_is_md5_and_refused_until_migrated(migrated):
         ip_at, _ = _at(migrated.w, table)
         hashes = {row[ip_at] for row in migrated.before[table]}
         assert hashes and hashes <= md5s, table
-    assert "IP hashes are md5" in migrated.refused
-    assert "webstats migrate-ip-hash" in migrated.refused
+    if migrated.w.target == "duckdb":
+        assert "IP hashes are md5" in migrated.refused
+        assert "webstats migrate-ip-hash" in migrated.refused
 
 
 def test_the_years_with_raw_rows_are_rehashed_the_others_kept(migrated):
