@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -63,9 +64,28 @@ class Migrated:
     after: dict[str, list[tuple]]
 
 
-@pytest.fixture(scope="module", params=TARGETS)
-def migrated(request, new_warehouse, legacy) -> Migrated:
-    w = new_warehouse(request.param).with_manifest(legacy.manifest)
+@pytest.fixture(scope="module")
+def _migrated(new_warehouse, legacy) -> Callable[[str], Migrated]:
+    """`_migrated(target)`: built and migrated once per engine and module, whatever order
+    the tests run in (a parametrized module fixture was rebuilt when xdist interleaved
+    the engines' tests)."""
+    done: dict[str, Migrated] = {}
+
+    def get(target: str) -> Migrated:
+        if target not in done:
+            done[target] = _build_and_migrate(new_warehouse(target), legacy)
+        return done[target]
+
+    return get
+
+
+@pytest.fixture(params=TARGETS)
+def migrated(request, _migrated) -> Migrated:
+    return _migrated(request.param)
+
+
+def _build_and_migrate(w: Warehouse, legacy) -> Migrated:
+    w = w.with_manifest(legacy.manifest)
     w.execute(
         "create table ip_hash_scheme (hmac_from date not null, state varchar(16) not null, "
         "changed_at timestamp not null)"
