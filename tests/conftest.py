@@ -40,6 +40,9 @@ pg_defaults()
 # (docs/privacy.md). Set before any dbt process (or the dbt fork server) starts.
 TEST_IP_SALT = "webstats-test-suite-secret-0123456789"
 os.environ.setdefault("WEBSTATS_IP_SALT", TEST_IP_SALT)
+#: the nightly job's `dbt source freshness` step is one more dbt run per refresh: off here,
+#: but for the test of the step itself (tests/jobs/test_freshness.py)
+os.environ.setdefault("WEBSTATS_SOURCE_FRESHNESS", "off")
 os.environ.setdefault("PGCONNECT_TIMEOUT", "5")
 
 DATA = Path(__file__).parent / "data"
@@ -544,8 +547,10 @@ class LocalS3:
         )
 
     def keys(self, prefix: str = "") -> list[str]:
-        pages = self.client().get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=prefix
+        pages = (
+            self.client()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=self.bucket, Prefix=prefix)
         )
         return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
 

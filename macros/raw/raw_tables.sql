@@ -1,7 +1,7 @@
 {% macro raw_tables_ddl() -%}
 {#- The tables Python writes and dbt reads as sources: the loaded log lines, the ledger of
-    loaded files, the rejected lines (webstats load), and the legacy site's statistics
-    (webstats import-legacy). The one copy of their DDL: webstats/ingest/rawstore.py reads
+    loaded files, the rejected lines (webstats load), the legacy site's statistics
+    (webstats import-legacy), and the nightly job's freshness verdict. The one copy of their DDL: webstats/ingest/rawstore.py reads
     this macro's body as plain SQL, so it holds no Jinja and runs on DuckDB and PostgreSQL
     alike; dbt runs it at the start of every run (create_raw_tables), so that `dbt build`
     alone works on a fresh warehouse. -#}
@@ -56,6 +56,18 @@ create table if not exists legacy_categorystats (
     ip_count integer not null,
     download_count integer not null,
     import_id integer not null
+);
+-- the last verdict of `dbt source freshness` on raw_requests, one row, written by the
+-- nightly job (webstats/jobs/freshness.py) and read by /api/status
+create table if not exists source_freshness (
+    source_table varchar not null,
+    status varchar not null,
+    max_loaded_at timestamp,
+    age_seconds double precision,
+    warn_after_hours integer,
+    error_after_hours integer,
+    error varchar,
+    checked_at timestamp not null
 );
 {%- endmacro %}
 

@@ -1,6 +1,7 @@
 -- Every logged request, typed: its UTC day and hour, and the client IP replaced by its
--- salted hash (no raw IP leaves this model). No request is selected or reshaped here: what
--- counts as a download is decided in one place, int_package_requests (docs/rules.md).
+-- keyed hash, HMAC-SHA-256 (macros/cross_db/ip_hash.sql; no raw IP leaves this model).
+-- No request is selected or reshaped here: what counts as a download is decided in one
+-- place, int_package_requests (docs/rules.md).
 with raw_requests as (
     -- on Athena only the delivery days a build needs (macros/athena/partition_window.sql)
     select * from {{ source('raw', 'raw_requests') }}
@@ -14,7 +15,7 @@ typed as (
         cast(request_at as date) as request_date,
         {{ hour_of('request_at') }} as request_hour,
         edge_location,
-        {{ ip_hash('client_ip') }} as ip_hash,
+        {{ ip_hash("client_ip", "cast(request_at as date)") }} as ip_hash,
         method,
         status,
         uri_stem,

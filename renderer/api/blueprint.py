@@ -515,6 +515,7 @@ def _status_payload(snap: Snapshot) -> dict[str, Any]:
         if last_file is None
         else {"name": last_file[0], "loaded_at": _utc_text(last_file[1])},
         **_window_days(snap, first, coverage),
+        "source_freshness": q.source_freshness(snap),
     }
 
 

@@ -362,6 +362,26 @@ SCHEMAS: dict[str, Any] = {
                 },
                 "additionalProperties": False,
             },
+            "source_freshness": {
+                "type": "object",
+                "nullable": True,
+                "description": "The nightly job's last `dbt source freshness` verdict on the "
+                "raw logs (warn after 2 days without a newer request, error after 4); null "
+                "when it has not run.",
+                "required": ["status", "checked_at"],
+                "properties": {
+                    "status": {
+                        "type": "string",
+                        "enum": ["pass", "warn", "error", "runtime error"],
+                    },
+                    "max_loaded_at": {"type": "string", "format": "date-time", "nullable": True},
+                    "age_hours": {"type": "number", "nullable": True},
+                    "warn_after_hours": {"type": "integer", "nullable": True},
+                    "error_after_hours": {"type": "integer", "nullable": True},
+                    "checked_at": {"type": "string", "format": "date-time"},
+                },
+                "additionalProperties": False,
+            },
         },
         "additionalProperties": False,
     },

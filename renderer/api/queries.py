@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from renderer.snapshot import Snapshot
 
 # model name (request) -> (table, count column) it reads. `hourly` and `hourly_download_data`
@@ -292,3 +294,27 @@ def last_loaded_file(snap: Snapshot) -> tuple[str, dt.datetime] | None:
     if row[0] is None:
         return None
     return str(row[0]), row[1]
+
+
+def source_freshness(snap: Snapshot) -> dict[str, Any] | None:
+    """The nightly job's last `dbt source freshness` verdict on the raw logs
+    (webstats/jobs/freshness.py), or None: never run, or a site file without it (the one
+    published from Athena). Not cached with the build: the job stores it before building."""
+    try:
+        rows = snap.rows(
+            "select status, max_loaded_at, age_seconds, warn_after_hours, error_after_hours, "
+            "checked_at from source_freshness"
+        )
+    except SQLAlchemyError:
+        return None
+    if not rows:
+        return None
+    status, newest, age, warn, error, checked = rows[0]
+    return {
+        "status": status,
+        "max_loaded_at": None if newest is None else newest.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "age_hours": None if age is None else round(float(age) / 3600, 1),
+        "warn_after_hours": None if warn is None else int(warn),
+        "error_after_hours": None if error is None else int(error),
+        "checked_at": checked.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }

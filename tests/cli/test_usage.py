@@ -46,6 +46,7 @@ USAGE = [
     (["load", "--target", "athena", "{logs}"], "athena"),
     (["prune"], "--keep-days"),
     (["prune", "--keep-days", "-1"], "argument --keep-days"),
+    (["migrate-ip-hash", "--target", "athena"], "athena target keeps no raw tables"),
     (["export", "{file}"], "argument DIR"),
     (["manifest", "update", "--release", "3.22", "--devel", "3.23", "nosuchcat={file}"],
      "no category 'nosuchcat'"),

@@ -10,14 +10,15 @@ import duckdb
 
 from webstats.core.settings import PROJECT_DIR
 from webstats.core.site_file import SITE_TABLES, publish, site_path
+from webstats.ingest.rawstore import RAW_TABLES
 
 RELATION = re.compile(r"\b(?:from|join)\s+([a-z_]+)\b", re.IGNORECASE)
 
 
 def _relations() -> set[str]:
-    """Names of the dbt project's models and seeds."""
+    """Names of the dbt project's models and seeds, and the raw tables."""
     names = {p.stem for p in (PROJECT_DIR / "models").rglob("*.sql")}
-    return names | {p.stem for p in (PROJECT_DIR / "seeds").glob("*.csv")}
+    return names | {p.stem for p in (PROJECT_DIR / "seeds").glob("*.csv")} | set(RAW_TABLES)
 
 
 def test_the_published_tables_are_those_the_renderer_queries():

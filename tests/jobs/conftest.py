@@ -17,7 +17,15 @@ def _dbt_child(proc: subprocess.Popen) -> psutil.Process | None:
         kids = psutil.Process(proc.pid).children(recursive=True)
     except psutil.NoSuchProcess:
         return None
-    return next((k for k in kids if DBT_MAIN in " ".join(k.cmdline())), None)
+    return next((k for k in kids if DBT_MAIN in " ".join(_cmdline(k))), None)
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    """A child's command line; [] for one that has just ended (a zombie, or gone)."""
+    try:
+        return proc.cmdline()
+    except psutil.NoSuchProcess:  # ZombieProcess too
+        return []
 
 
 @pytest.fixture(scope="session")

@@ -61,9 +61,9 @@ SKIPPED_HOOKS = {"{{ delete_shadowed_legacy_rows() }}"}
 #: sqlglot's Athena -> DuckDB translation, corrected where it is wrong: each fix a function of
 #: the expression tree (for `exp.Expression.transform`) saying what it corrects. None is
 #: needed with the sqlglot this suite installs: every function the models use translates
-#: to a DuckDB one with the same result on these logs (md5 hex digests, split_part,
-#: regexp_like / regexp_replace, date_parse, date_add, date_trunc, extract), which is what
-#: the comparisons below show.
+#: to a DuckDB one with the same result on these logs (the IP hash's sha256 of bytes,
+#: from_hex / to_hex, split_part, regexp_like / regexp_replace, date_parse, date_add,
+#: date_trunc, extract), which is what the comparisons below show.
 FIXES: tuple[Callable[[exp.Expression], exp.Expression], ...] = ()
 
 

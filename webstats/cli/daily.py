@@ -1,4 +1,5 @@
-"""The daily job and the operations around it: `refresh`, `import-legacy`, `prune`.
+"""The daily job and the operations around it: `refresh`, `import-legacy`, `prune`,
+`migrate-ip-hash`.
 
 Every command that changes the warehouse takes the writer lock (webstats.core.warehouse);
 when another run holds it, the command exits with status 75 (EX_TEMPFAIL) and says so.
@@ -88,8 +89,16 @@ def cmd_prune(args: argparse.Namespace, cfg: Settings) -> int:
     return 0
 
 
+def cmd_migrate_ip_hash(args: argparse.Namespace, cfg: Settings) -> int:
+    from webstats.jobs.ip_hash import migrate_ip_hash  # on use: keeps `webstats --help` fast
+
+    with step("migrate-ip-hash", {"target": cfg.target}) as rec:
+        rec.update(migrate_ip_hash(cfg))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add refresh, import-legacy and prune."""
+    """Add refresh, import-legacy, prune and migrate-ip-hash."""
     p = sub.add_parser(
         "refresh",
         parents=[common],
@@ -145,3 +154,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="keep the N days before the newest loaded day",
     )
     p.set_defaults(handler=cmd_prune, check=check_raw_tables)
+
+    p = sub.add_parser(
+        "migrate-ip-hash",
+        parents=[common],
+        help="re-hash stored client IP hashes (md5 of earlier versions) with HMAC-SHA-256 "
+        "where the raw requests allow; once, before the first build of this version",
+    )
+    p.set_defaults(handler=cmd_migrate_ip_hash, check=check_raw_tables)

@@ -33,6 +33,7 @@ SITE_TABLES = (
     "log_coverage",
     "daily_package_downloads",
     "webstats_info",
+    "source_freshness",  # the nightly job's verdict on the raw logs (a raw-layer table)
 )
 SITE_ALIAS = "webstats_site"
 

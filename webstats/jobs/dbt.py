@@ -131,7 +131,7 @@ def error_line(output: str) -> str | None:
     lines = [line for line in _plain(output) if line]
     for i, line in enumerate(lines):
         failure = _FAILURE.match(line)
-        if failure is None and line != "Encountered an error:":
+        if failure is None and not line.startswith("Encountered an error"):
             continue
         block = []
         for detail in lines[i + 1 : i + 12]:
@@ -187,8 +187,10 @@ def run_dbt(
     command: Sequence[str],
     dbt_vars: Mapping | None = None,
     quiet: bool = True,
+    extra_env: Mapping[str, str] | None = None,
 ) -> str:
-    """Run `dbt <command>` against the settings' target; return its output or raise DbtError."""
+    """Run `dbt <command>` against the settings' target; return its output or raise DbtError.
+    `extra_env` overrides the environment given to dbt (e.g. DBT_WRITE_JSON)."""
     work = state_dir(settings)
     env = settings.dbt_env()
     env["DBT_TARGET_PATH"] = str(work / "target")
@@ -197,6 +199,7 @@ def run_dbt(
     # run, about 2 s of a small build; nothing here reads them (set either to get them).
     env.setdefault("DBT_LOG_LEVEL_FILE", "info")
     env.setdefault("DBT_WRITE_JSON", "false")
+    env.update(extra_env or {})
     project = dbt_project_dir(settings)
     code, output = _run(
         [*dbt_command(), *dbt_args(settings, command, dbt_vars, project)],

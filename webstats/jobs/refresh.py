@@ -1,4 +1,5 @@
-"""`webstats refresh`: the nightly job. Lock, (manifest), load, build, swap; one JSON line a step.
+"""`webstats refresh`: the nightly job. Lock, (manifest), load, freshness, build, swap; one JSON
+line a step.
 
 The scheduler's log gets one JSON object per step (`step`, its counts, `seconds`), so a failed
 night can be read without dbt's full output. The work happens in a Stage (stage.py)
@@ -9,6 +10,7 @@ until the new one is complete; a failed or killed run leaves it untouched.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -27,9 +29,9 @@ from webstats.core.warehouse import (
 )
 from webstats.ingest.loader import load_paths
 
-from . import athena
+from . import athena, freshness
 from .manifest import update_project_manifest
-from .report import step
+from .report import print_json, step
 from .stage import Stage, run_staged
 
 
@@ -60,6 +62,35 @@ def _load(stage: Stage, logs: Sequence[Path]) -> list[str]:
     for problem in summary.problems:
         print(f"error: {problem}", file=sys.stderr)
     return list(summary.problems)
+
+
+#: set to "off" to leave out the freshness step (the test suite does, but for its own test:
+#: it is one more dbt run per refresh)
+FRESHNESS_ENV = "WEBSTATS_SOURCE_FRESHNESS"
+
+
+def _freshness(stage: Stage) -> None:
+    """`dbt source freshness` on the loaded raw requests, its verdict stored for /api/status.
+    Never fails the night: a failure is reported in the step's line (ok false) and the run
+    goes on (late logs are no reason to withhold the build)."""
+    if os.environ.get(FRESHNESS_ENV, "on").lower() == "off":
+        return
+    rec = {"step": "freshness"}
+    started = time.monotonic()
+    try:
+        verdict = freshness.check(stage.build)
+        freshness.store(stage.raw, verdict)
+        rec.update(verdict, ok=verdict["status"] != "runtime error")
+    except Exception as exc:  # reported, never fatal
+        rec.update(ok=False, error=str(exc).splitlines()[0] if str(exc) else repr(exc))
+    rec["seconds"] = round(time.monotonic() - started, 3)
+    print_json(rec)
+
+
+def _loaded(stage: Stage, logs: Sequence[Path]) -> list[str]:
+    problems = _load(stage, logs)
+    _freshness(stage)
+    return problems
 
 
 def _update_manifest(settings: Settings, opts: RefreshOptions) -> None:
@@ -106,7 +137,7 @@ def _refresh(settings: Settings, opts: RefreshOptions) -> list[str]:
         _update_manifest(settings, opts)
     if loads_logs(settings):
         problems = run_staged(
-            settings, lambda stage: _load(stage, opts.logs), opts.dbt_vars(), opts.full_refresh
+            settings, lambda stage: _loaded(stage, opts.logs), opts.dbt_vars(), opts.full_refresh
         )
     else:  # Athena: the logs stay in S3; its marts are published for the site (athena.py)
         now = dt.datetime.now(dt.UTC)
