@@ -1,5 +1,5 @@
--- Every logged request, typed: its UTC day and hour, and the client IP replaced by its
--- salted hash (no raw IP leaves this model). No request is selected or reshaped here: what
+-- Every logged request, typed: its UTC day and hour, the day of the period it counts in,
+-- and the client IP replaced by its salted hash (no raw IP leaves this model). No request is selected or reshaped here: what
 -- counts as a download is decided in one place, int_package_requests (docs/rules.md).
 with raw_requests as (
     -- on Athena only the delivery days a build needs (macros/athena/partition_window.sql)
@@ -13,6 +13,9 @@ typed as (
         request_at,
         cast(request_at as date) as request_date,
         {{ hour_of('request_at') }} as request_hour,
+        -- the period's day (docs/rules.md, periods): the local day the log wrote where it
+        -- gave a local time with its offset, as the legacy generator counted; else UTC
+        coalesce(local_date, cast(request_at as date)) as period_date,
         edge_location,
         {{ ip_hash('client_ip') }} as ip_hash,
         method,

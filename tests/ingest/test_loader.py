@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
 import subprocess
@@ -327,3 +328,41 @@ def test_an_overlong_cloudfront_line_is_rejected_not_lost(duck, tmp_path, logs):
         (4, True)
     ]
     assert duck.query("select line_count from load_ledger") == [(3,)]
+
+
+def test_a_legacy_archive_loads_once_in_the_generators_sqlite_schema(warehouse, tmp_path, logs):
+    """The legacy generator's SQLite version (status column `errorcode`): an IP list, a
+    Latin-1 user agent, an escaped quote; a database without `access_log` is reported and
+    the other still loads; a second load finds it loaded. Both engines."""
+    import sqlite3
+
+    MARCH_1 = dt.date(2009, 3, 1)  # noqa: N806
+    url = "http://bioconductor.org" + PKG
+    rows = [
+        ("192.0.2.5, 10.0.0.1", "01/Mar/2009", "08:00:00", "+0100", "GET", url, "HTTP/1.0",
+         "200", 10, None),
+        ("192.0.2.6", "01/Mar/2009", "09:00:00", "+0100", "GET", PKG + '"x', "HTTP/1.1",
+         "200", None, b"caf\xe9"),
+    ]  # fmt: skip
+    db = logs.legacy_db(tmp_path / "logs" / "download_db_2009.sqlite", rows, status="errorcode")
+    sqlite3.connect(tmp_path / "logs" / "other.sqlite").execute("create table t (a)").close()
+
+    summary = warehouse.load(tmp_path / "logs")
+    again = warehouse.load(db)
+
+    assert (summary.loaded_files, summary.loaded, summary.rejected) == (1, 2, 0)
+    assert summary.problems == [
+        f"{tmp_path / 'logs' / 'other.sqlite'}: a SQLite database without an access_log "
+        "table; nothing from it was loaded"
+    ]
+    assert warehouse.query(
+        "select request_at, client_ip, uri_stem, status, bytes_sent, user_agent, local_date "
+        "from raw_requests order by request_at"
+    ) == [
+        (dt.datetime(2009, 3, 1, 7), "192.0.2.5", PKG, 200, 10, None, MARCH_1),
+        (dt.datetime(2009, 3, 1, 8), "192.0.2.6", PKG + '"x', 200, None, "café", MARCH_1),
+    ]
+    assert warehouse.query("select log_format, line_count from load_ledger") == [
+        ("legacy-sqlite", 2)
+    ]
+    assert (again.loaded_files, again.skipped_files) == (0, 1)

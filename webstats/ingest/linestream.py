@@ -50,7 +50,7 @@ def decode_lines(data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = "\n".join(_decode_line(raw) for raw in data.split(b"\n"))
+        text = "\n".join(decode_line(raw) for raw in data.split(b"\n"))
     # CRLF line ends are line ends (in C here: trimming in SQL cost 2 us a line)
     text = text.replace("\r\n", "\n")
     if text.endswith("\r"):
@@ -59,7 +59,7 @@ def decode_lines(data: bytes) -> str:
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
-def _decode_line(raw: bytes) -> str:
+def decode_line(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -195,7 +195,7 @@ class LineStream:
             return b"", None, True
         if len(data) <= MAX_LINE_BYTES:
             return data, None, False
-        head = _decode_line(data[:KEPT_BYTES])
+        head = decode_line(data[:KEPT_BYTES])
         reason = f"line longer than {MAX_LINE_BYTES} bytes"
         return b"", Chunk(number, "", 0, [(number, reason, head)]), True
 

@@ -26,6 +26,7 @@ from webstats.core.settings import Settings
 
 from . import parse_sql
 from .formats import LogFormatError, LogShape, sniff
+from .legacy_archive import LegacyRows
 from .linestream import LineStream
 from .rawstore import LOAD_MEMORY, AllRejected, RawStore, open_store
 
@@ -219,9 +220,7 @@ class BatchReader:
         if only is not None:  # re-parsing: just these (once rejected) lines, no new rejects
             scratch.execute("insert into wanted select unnest(?)", [only])
         self.fixed: list[int] = []
-        lines = LineStream(
-            f.path, f.shape.compression, skip=(f.skip_bytes, f.skip_lines), limit=f.limit_bytes
-        )
+        lines = _line_source(f)
         text_file = self.workdir / f"{f.file_id}.chunk"
         rows_file = self.workdir / f"{f.file_id}.rows.parquet"
         rejects_file = self.workdir / f"{f.file_id}.rejects.parquet"
@@ -291,6 +290,16 @@ class BatchReader:
             self.scratch.close()
 
 
+def _line_source(f: LogFile) -> LineStream | LegacyRows:
+    """What reads a line-by-line source: a log's lines, or a legacy database's rows
+    rewritten as lines (legacy_archive.py)."""
+    if f.shape.log_format == "legacy-sqlite":
+        return LegacyRows(f.path)
+    return LineStream(
+        f.path, f.shape.compression, skip=(f.skip_bytes, f.skip_lines), limit=f.limit_bytes
+    )
+
+
 def prepare(paths: list[Path], store: RawStore, summary: LoadSummary) -> list[LogFile]:
     """Hash and sniff each file; drop the ones already loaded; report conflicts and bad files."""
     todo: list[LogFile] = []
@@ -326,7 +335,7 @@ def _grown(path: Path, shape: LogShape, store: RawStore) -> tuple[int, int] | No
     """(bytes, lines) already loaded when `path` is a loaded plain Apache log that has grown
     (an earlier version is its prefix, ending at a line end); None when it is another file.
     Its new lines then load as a new version; the earlier ones are never loaded twice."""
-    if shape.log_format == "cloudfront" or shape.compression:
+    if shape.log_format != "apache" or shape.compression:
         return None
     size = path.stat().st_size
     for sha, n in store.versions(path.name):
@@ -429,10 +438,10 @@ def _progress(total: int, show: bool):
 
 
 def reparse_rejects(settings: Settings) -> LoadSummary:
-    """Re-read the Apache/Squid/nginx files that had rejected lines and load the lines the
-    current parser accepts, once: they go in under a new ledger row (a new file_id, so the
-    incremental build takes them), leave `load_rejects`, and the old row's counts drop by
-    them. A file that is gone or changed is reported; its rejects stay."""
+    """Re-read the Apache/Squid/nginx files (and legacy databases) that had rejected lines
+    and load the lines the current parser accepts, once: they go in under a new ledger row
+    (a new file_id, so the incremental build takes them), leave `load_rejects`, and the old
+    row's counts drop by them. A file that is gone or changed is reported; its rejects stay."""
     started = time.monotonic()
     summary = LoadSummary()
     with open_store(settings) as store, tempfile.TemporaryDirectory() as tmp:
@@ -461,7 +470,9 @@ def _reparse_file(
     if shape.log_format == "cloudfront" or file_sha256_prefix(path, size) != sha:
         raise ValueError("not the loaded content any more (changed, or CloudFront)")
     f = LogFile(path, sha, size, shape, store.next_file_id(), limit_bytes=size)
-    result = FileResult(f.file_id, path.name, str(path), f"{sha}+reparse{f.file_id}", "apache")
+    result = FileResult(
+        f.file_id, path.name, str(path), f"{sha}+reparse{f.file_id}", shape.log_format
+    )
     only = store.rejected_lines(file_id)
     store.store_parts(
         {f.file_id: result},

@@ -19,6 +19,7 @@ RAW_COLUMNS = (
     "status",
     "bytes_sent",
     "user_agent",
+    "local_date",
 )
 
 # Apache/Squid/nginx lines: [vhost] client[, client...] ident user [time] "request" status
@@ -72,7 +73,8 @@ select
     {col("uri_query", "nullif(r.uri_query, '-')")} as uri_query,
     r.status,
     {col("bytes_sent", "try_cast(r.bytes_sent as bigint)")} as bytes_sent,
-    {col("user_agent", "nullif(r.user_agent, '-')")} as user_agent
+    {col("user_agent", "nullif(r.user_agent, '-')")} as user_agent,
+    cast(null as date) as local_date
 from read_csv(
     {_file_list(paths)},
     delim = '\t', header = false, skip = {shape.header_lines}, quote = '', escape = '',
@@ -169,7 +171,9 @@ select
         as uri_query,
     try_cast(p.status as integer) as status,
     try_cast(nullif(p.bytes, '-') as bigint) as bytes_sent,
-    nullif(nullif({_unescape("t.agent")}, ''), '-') as user_agent
+    nullif(nullif({_unescape("t.agent")}, ''), '-') as user_agent,
+    -- the local day the log wrote (the period's day: docs/rules.md, periods)
+    cast(try_strptime(split_part(ts, ':', 1), '%d/%b/%Y') as date) as local_date
 from target
 """
 
