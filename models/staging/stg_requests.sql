@@ -1,6 +1,7 @@
 -- Every logged request, typed: its UTC day and hour, the day of the period it counts in,
--- and the client IP replaced by its salted hash (no raw IP leaves this model). No request is selected or reshaped here: what
--- counts as a download is decided in one place, int_package_requests (docs/rules.md).
+-- and the client IP replaced by its salted hash (no raw IP leaves this model). No request
+-- is selected or reshaped here: what counts as a download is decided in one place,
+-- int_package_requests (docs/rules.md).
 with raw_requests as (
     -- on Athena only the delivery days a build needs (macros/athena/partition_window.sql)
     select * from {{ source('raw', 'raw_requests') }}
