@@ -267,6 +267,36 @@ def test_an_unreadable_file_is_reported_and_the_others_load(duck, tmp_path, logs
     assert summary.problems[0].startswith(f"{gone}: cannot read")
 
 
+@pytest.mark.parametrize("name", ["E1.2024-01-15-10.a", "E1.2024-01-15-10.a.bz2"])
+def test_a_cloudfront_file_is_hashed_and_parsed_from_one_read(
+    duck, tmp_path, logs, monkeypatch, name
+):
+    """The file changes after it was first hashed (to look it up in the ledger) and before
+    it is parsed: the ledger records the hash and size of the content parsed, not of the
+    version first hashed."""
+    import hashlib
+
+    from webstats.ingest import loader
+
+    path = logs.write(tmp_path / name, logs.cloudfront([logs.req(PKG)]))
+    grown = logs.cloudfront([logs.req(PKG), logs.req(PKG, ip="192.0.2.8")])
+    real_prepare = loader.prepare
+
+    def prepare_then_change(*args):
+        todo = real_prepare(*args)
+        logs.write(path, grown)  # between the ledger look-up and the parse
+        return todo
+
+    monkeypatch.setattr(loader, "prepare", prepare_then_change)
+    summary = duck.load(path)
+
+    assert (summary.loaded, summary.ok) == (2, True)
+    data = path.read_bytes()
+    assert duck.query("select content_sha256, byte_count, line_count from load_ledger") == [
+        (hashlib.sha256(data).hexdigest(), len(data), 2)
+    ]
+
+
 def test_a_file_whose_lines_are_all_rejected_fails_and_stays_unloaded(duck, tmp_path, logs):
     bad = tmp_path / "logs" / "bad.log"
     bad.parent.mkdir()

@@ -66,7 +66,7 @@ def decode_line(raw: bytes) -> str:
         return raw.decode("iso-8859-1")
 
 
-class _HashingReader:
+class HashingReader:
     """A binary file whose bytes are hashed as they are read (the ledger hash is then the
     hash of exactly the content parsed, even if the file grows meanwhile)."""
 
@@ -125,7 +125,7 @@ class LineStream:
     def chunks(self) -> Iterator[Chunk]:
         """The file's lines in chunks; `sha256` and `size` are set once it is exhausted."""
         with open(self.path, "rb") as raw:
-            hashed = _HashingReader(raw, self.limit)
+            hashed = HashingReader(raw, self.limit)
             try:
                 yield from self._split(self._blocks(hashed))
                 hashed.drain()
@@ -138,7 +138,7 @@ class LineStream:
         self.sha256 = hashed.sha.hexdigest()
         self.size = hashed.size
 
-    def _blocks(self, hashed: _HashingReader) -> Iterator[bytes]:
+    def _blocks(self, hashed: HashingReader) -> Iterator[bytes]:
         if self.compression == "gzip":
             src: BinaryIO = gzip.GzipFile(fileobj=hashed, mode="rb")  # type: ignore[arg-type]
         elif self.compression == "bz2":
@@ -203,3 +203,25 @@ class LineStream:
     def _chunk(body: bytes, first_number: int) -> Chunk:
         """Lines longer than MAX_LINE_BYTES inside a block are rejected in SQL."""
         return Chunk(first_number, decode_lines(body), body.count(b"\n") + 1, [])
+
+
+def copy_hashed(src: Path, dest: Path, compression: str | None) -> tuple[str, int]:
+    """Copy `src` to `dest` (bz2 decompressed, gzip as is) in one read, returning the hash
+    and size of the bytes read: the copy is what gets parsed, so the recorded hash is the
+    hash of exactly the content parsed, even if `src` changes meanwhile."""
+    with open(src, "rb") as raw, open(dest, "wb") as out:
+        hashed = HashingReader(raw)
+        try:
+            if compression == "bz2":
+                with bz2.BZ2File(hashed, mode="rb") as plain:  # type: ignore[arg-type]
+                    while block := plain.read(1 << 20):
+                        out.write(block)
+                hashed.drain()
+            else:
+                while block := hashed.read(1 << 20):
+                    out.write(block)
+        except (EOFError, OSError) as exc:
+            if isinstance(exc, OSError) and compression != "bz2":
+                raise
+            raise LogFormatError(f"cannot decompress ({compression}): {exc}") from exc
+    return hashed.sha.hexdigest(), hashed.size

@@ -8,9 +8,7 @@ by one, so one bad file is reported and the others still load.
 
 from __future__ import annotations
 
-import bz2
 import hashlib
-import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +25,7 @@ from webstats.core.settings import Settings
 from . import parse_sql
 from .formats import LogFormatError, LogShape, sniff
 from .legacy_archive import LegacyRows
-from .linestream import LineStream
+from .linestream import LineStream, copy_hashed
 from .rawstore import LOAD_MEMORY, AllRejected, RawStore, open_store
 
 BATCH_BYTES = 64 * 1024 * 1024
@@ -170,22 +168,19 @@ class BatchReader:
         self.scratch: duckdb.DuckDBPyConnection | None = None
 
     def _readable_path(self, f: LogFile) -> str:
-        """DuckDB reads gzip itself; bz2 is decompressed to a temp file."""
-        if f.shape.compression != "bz2":
-            return str(f.path)
-        opener = bz2.open
-        plain = self.workdir / f"{f.file_id}-{f.name}.plain"
-        try:
-            with opener(f.path, "rb") as src, open(plain, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        except (OSError, EOFError) as exc:
-            raise LogFormatError(f"cannot decompress ({f.shape.compression}): {exc}") from exc
-        return str(plain)
+        """A private copy of the file for DuckDB to parse (bz2 decompressed; DuckDB reads
+        gzip itself), made in the one read that also hashes it: the file's hash and size
+        become those of the bytes copied, so what is recorded is what was parsed."""
+        copy = self.workdir / f"{f.file_id}.copy"
+        f.sha256, f.size = copy_hashed(f.path, copy, f.shape.compression)
+        return str(copy)
 
     def read(self, batch: list[LogFile]) -> tuple[str, str]:
         """Register the batch and return (rows SELECT, rejects SELECT) over it."""
         self.counter += 1
         tag = f"rej{self.counter}"
+        for old in self.workdir.glob("*.copy"):  # the previous batch's copies (stored)
+            old.unlink()
         paths = [self._readable_path(f) for f in batch]
         self.con.execute("create or replace temp table batch_files (path varchar, file_id integer)")
         self.con.executemany(
@@ -401,14 +396,16 @@ def _load_batch(
 
 
 def _store(store: RawStore, reader: BatchReader, batch: list[LogFile]) -> list[FileResult]:
+    cloudfront = batch[0].shape.log_format == "cloudfront"
+    # CloudFront: copied (and hashed) first, so the results carry the hash of the copy
+    rows_sql, rejects_sql = reader.read(batch) if cloudfront else ("", "")
     results = {
         f.file_id: FileResult(
             f.file_id, f.name, str(f.path), f.sha256, f.shape.log_format, byte_count=f.size
         )
         for f in batch
     }
-    if batch[0].shape.log_format == "cloudfront":
-        rows_sql, rejects_sql = reader.read(batch)
+    if cloudfront:
         store.store_batch(rows_sql, rejects_sql, results)
     else:
         (f,) = batch
