@@ -108,7 +108,8 @@ class LegacyRows:
             cur = con.execute(select)
             number = 1
             while rows := cur.fetchmany(self.chunk_rows):
-                yield Chunk(number, "\n".join(as_line(r) for r in rows), len(rows), [])
+                text = "\n".join(as_line(r) for r in rows)
+                yield Chunk(number, text.encode("utf-8"), len(rows), [])
                 number += len(rows)
         except sqlite3.Error as exc:
             raise LogFormatError(f"cannot read the SQLite database: {exc}") from exc

@@ -28,8 +28,10 @@ RAW_COLUMNS = (
 # Each regular expression is anchored, unambiguous and has at most 4 groups, so that RE2
 # runs it one-pass (a 9-group expression ran 10x slower); the rest is string functions.
 QUOTED = r'"((?:[^"\\]|\\.)*)"'
-#: what follows ' [' + the time + '] "': the rest of the request, status, bytes, the tail
-AFTER_TIME = r'^((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)((?: .*)?)$'
+#: what follows ' [' + the time + '] "': the rest of the request, status, bytes, then a
+#: space or the end. Not matched to the end of the line: the tail (the user agent...) is cut
+#: with substr, which is cheaper than the regular expression scanning it (0.4 us a line)
+AFTER_TIME = r'^((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)(?: |$)'
 #: what follows the bytes of a combined line: "referer" "user agent"
 COMBINED_TAIL = "^ " + QUOTED + " " + QUOTED
 #: a request line's protocol: the last token, if it is HTTP/x
@@ -197,16 +199,25 @@ fields as (
         file_id, line_number, line, shaped,
         head[1:len(head) - 2] as clients,
         left(after_head, strpos(after_head, '] "') - 1) as ts,
-        regexp_extract(substr(after_head, strpos(after_head, '] "') + 3),
-                       {sql_literal(AFTER_TIME)},
-                       ['request', 'status', 'bytes', 'tail']) as p
+        substr(after_head, strpos(after_head, '] "') + 3) as rest
     from split
+),
+matched as (
+    select
+        *,
+        regexp_extract(rest, {sql_literal(AFTER_TIME)}, ['request', 'status', 'bytes']) as p
+    from fields
 ),
 parsed as (
     select
         *,
         {_unescape("p.request")} as request,
-        regexp_extract(p.tail, {sql_literal(COMBINED_TAIL)}, ['referer', 'agent']) as t,
+        -- the tail: after the request, '" ', the status (3), ' ' and the bytes
+        regexp_extract(
+            substr(rest, length(p.request) + length(p.bytes) + 7),
+            {sql_literal(COMBINED_TAIL)},
+            ['referer', 'agent']
+        ) as t,
         try_strptime(ts, '%d/%b/%Y:%H:%M:%S %z') as ts_tz,
         replace(
             replace(
@@ -218,7 +229,7 @@ parsed as (
             ),
             '"', ''
         ) as client
-    from fields
+    from matched
 ),
 request as (
     select
