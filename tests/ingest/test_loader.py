@@ -396,3 +396,29 @@ def test_a_legacy_archive_loads_once_in_the_generators_sqlite_schema(warehouse, 
         ("legacy-sqlite", 2)
     ]
     assert (again.loaded_files, again.skipped_files) == (0, 1)
+
+
+def test_prefetched_chunks_keep_order_raise_where_the_source_fails_and_stop_early():
+    from webstats.ingest.linestream import prefetched
+
+    closed: list[bool] = []
+
+    def source(fail: bool):
+        try:
+            yield 1
+            yield 2
+            if fail:
+                raise OSError("disk gone")
+            yield 3
+        finally:
+            closed.append(True)
+
+    assert list(prefetched(source(False))) == [1, 2, 3]
+    got = []
+    with pytest.raises(OSError, match="disk gone"):
+        for item in prefetched(source(True)):
+            got.append(item)
+    assert got == [1, 2]
+    for _item in prefetched(source(False)):
+        break  # the consumer stops: the producer thread ends and closes its source
+    assert closed == [True, True, True]

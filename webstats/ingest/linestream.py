@@ -14,13 +14,17 @@ from __future__ import annotations
 import bz2
 import gzip
 import hashlib
+import queue
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from .formats import LogFormatError
+
+T = TypeVar("T")
 
 #: bytes of (decompressed) text handed to DuckDB at a time: about 180,000 typical lines,
 #: more than one DuckDB row group (122,880 rows), so that the parsing runs in parallel
@@ -231,3 +235,53 @@ def copy_hashed(src: Path, dest: Path, compression: str | None) -> tuple[str, in
                 raise
             raise LogFormatError(f"cannot decompress ({compression}): {exc}") from exc
     return hashed.sha.hexdigest(), hashed.size
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def prefetched(items: Iterator[T]) -> Iterator[T]:
+    """`items`, each produced in a thread while the caller works on the previous one.
+
+    Why: reading, hashing and checking the next chunk (Python; file reads and hashing
+    release the GIL) then overlaps DuckDB parsing the current one (which releases it too).
+    At most one item waits; an exception of `items` is raised to the caller; a caller that
+    stops early stops the thread (and closes `items`)."""
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller, raised there)
+            put(_Failed(exc))
+        finally:
+            items.close()  # type: ignore[attr-defined]
+
+    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
