@@ -74,12 +74,11 @@ class LegacyRows:
     """One pass over a legacy database's `access_log`: chunks of numbered lines, then the
     database's hash (of the bytes read; a database changed while read is refused)."""
 
-    def __init__(self, path: Path, chunk_rows: int = CHUNK_ROWS, limit: int | None = None):
+    def __init__(self, path: Path, chunk_rows: int = CHUNK_ROWS):
         self.path = path
         self.chunk_rows = chunk_rows
         self.sha256 = ""
         self.size = 0
-        del limit  # a database never grows like a log: it is loaded whole
 
     def _select(self, con: sqlite3.Connection) -> str:
         names = {r[1].lower() for r in con.execute("pragma table_info(access_log)")}
