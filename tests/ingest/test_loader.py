@@ -397,6 +397,21 @@ def test_a_legacy_archive_loads_once_in_the_generators_sqlite_schema(warehouse, 
     ]
     assert (again.loaded_files, again.skipped_files) == (0, 1)
 
+    # as an older parser would have left it (row 2 rejected): --reparse-rejects loads it
+    from webstats.core.warehouse import connect
+
+    with connect(warehouse.settings) as con, con.transaction():
+        con.execute("delete from raw_requests where client_ip = '192.0.2.6'")
+        con.execute("insert into load_rejects values (1, ?, 2, 'old parser', 'x')", [db.name])
+        con.execute("update load_ledger set loaded_count = 1, rejected_count = 1")
+    fixed = reparse_rejects(warehouse.settings)
+    assert (fixed.loaded, fixed.ok) == (1, True)
+    assert warehouse.query("select count(*) from load_rejects") == [(0,)]
+    assert warehouse.query("select client_ip from raw_requests order by 1") == [
+        ("192.0.2.5",),
+        ("192.0.2.6",),
+    ]
+
 
 def test_prefetched_chunks_keep_order_raise_where_the_source_fails_and_stop_early():
     from webstats.ingest.linestream import prefetched
