@@ -430,6 +430,36 @@ class LogBuilder:
             line += ' "-" "R (4.3.2 x86_64-pc-linux-gnu)"'
         return line
 
+    #: the legacy generator's access_log columns and types (its stats_utils.py, in the
+    #: order it created them); the status column is `errorcode` in its SQLite version
+    LEGACY_COLUMNS = (
+        "ips TEXT NOT NULL, day_month_year TEXT NOT NULL, month_year TEXT NOT NULL, "
+        "time TEXT NOT NULL, utc_offset TEXT NOT NULL, method TEXT NOT NULL, "
+        "url TEXT NOT NULL, protocol TEXT NOT NULL, {status} TEXT NOT NULL, "
+        "bytes INTEGER NULL, referer TEXT NULL, user_agent TEXT NULL, "
+        "biocrepo_relurl TEXT NULL, biocrepo TEXT NULL, biocversion TEXT NULL, "
+        "package TEXT NULL, pkgversion TEXT NULL, pkgtype TEXT NULL"
+    )
+
+    def legacy_db(self, path: Path, rows: list[tuple], status: str = "statuscode") -> Path:
+        """A legacy yearly database with `rows` (ips, day_month_year, time, utc_offset,
+        method, url, protocol, status, bytes, user_agent) in access_log, filled as the
+        legacy generator filled it (month_year from the local date, no referer)."""
+        import sqlite3
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path)
+        con.execute(f"create table access_log ({self.LEGACY_COLUMNS.format(status=status)})")
+        con.executemany(
+            f"insert into access_log (ips, day_month_year, month_year, time, utc_offset, "
+            f"method, url, protocol, {status}, bytes, user_agent) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r[0], r[1], r[1].split("/", 1)[1], *r[2:]) for r in rows],
+        )
+        con.commit()
+        con.close()
+        return path
+
     def write(self, path: Path, text: str) -> Path:
         """Write `text`, compressed according to the file name (.gz, .bz2, else plain)."""
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -70,6 +70,7 @@ select
   sc_status as status,
   sc_bytes as bytes_sent,
   nullif(cs_user_agent, '-') as user_agent,
+  cast(null as date) as local_date,
   delivery_date
 from {{ schema }}.cloudfront_logs
 {%- endmacro %}

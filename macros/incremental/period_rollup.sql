@@ -22,8 +22,8 @@ new_downloads as (
     select
         {{ cols }},
         file_id,
-        {{ month_start('request_date') }} as month_date,
-        {{ year_end('request_date') }} as year_date
+        {{ month_start('coalesce(period_date, request_date)') }} as month_date,
+        {{ year_end('coalesce(period_date, request_date)') }} as year_date
     from {{ ref('downloads') }}
     where {{ new_rows_filter('file_id') }}
 ),

@@ -15,7 +15,11 @@ create table if not exists raw_requests (
     uri_query varchar,
     status integer,
     bytes_sent bigint,
-    user_agent varchar
+    user_agent varchar,
+    -- the day of the request in the log's own time zone, where the log gives a local time
+    -- with its offset (Apache, Squid, nginx, the legacy archive); null when the log is in
+    -- UTC (CloudFront): the period a request counts in (docs/rules.md, periods)
+    local_date date
 );
 create table if not exists load_ledger (
     file_id integer primary key,

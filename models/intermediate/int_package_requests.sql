@@ -8,7 +8,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     full_refresh=(none if var('rebuild_downloads', false) else false),
 ) }}
 
@@ -147,6 +147,7 @@ select
     request_at,
     request_date,
     request_hour,
+    period_date,
     ip_hash,
     status,
     category,

@@ -8,6 +8,7 @@
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=(none if var('rebuild_downloads', false) else false),
+    on_schema_change='append_new_columns',
     indexes=warehouse_indexes([{'columns': ['request_at']}, {'columns': ['file_id']}]),
 ) }}
 
@@ -21,6 +22,7 @@ counted as (
         request_at,
         request_date,
         request_hour,
+        period_date,
         ip_hash,
         status,
         category,

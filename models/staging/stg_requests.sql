@@ -1,5 +1,6 @@
--- Every logged request, typed: its UTC day and hour, and the client IP replaced by its
--- keyed hash, HMAC-SHA-256 (macros/cross_db/ip_hash.sql; no raw IP leaves this model).
+-- Every logged request, typed: its UTC day and hour, the day of the period it counts in,
+-- and the client IP replaced by its keyed hash, HMAC-SHA-256 (macros/cross_db/ip_hash.sql;
+-- no raw IP leaves this model).
 -- No request is selected or reshaped here: what counts as a download is decided in one
 -- place, int_package_requests (docs/rules.md).
 with raw_requests as (
@@ -14,6 +15,9 @@ typed as (
         request_at,
         cast(request_at as date) as request_date,
         {{ hour_of('request_at') }} as request_hour,
+        -- the period's day (docs/rules.md, periods): the local day the log wrote where it
+        -- gave a local time with its offset, as the legacy generator counted; else UTC
+        coalesce(local_date, cast(request_at as date)) as period_date,
         edge_location,
         {{ ip_hash("client_ip", "cast(request_at as date)") }} as ip_hash,
         method,

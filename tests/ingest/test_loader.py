@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
 import subprocess
@@ -266,6 +267,36 @@ def test_an_unreadable_file_is_reported_and_the_others_load(duck, tmp_path, logs
     assert summary.problems[0].startswith(f"{gone}: cannot read")
 
 
+@pytest.mark.parametrize("name", ["E1.2024-01-15-10.a", "E1.2024-01-15-10.a.bz2"])
+def test_a_cloudfront_file_is_hashed_and_parsed_from_one_read(
+    duck, tmp_path, logs, monkeypatch, name
+):
+    """The file changes after it was first hashed (to look it up in the ledger) and before
+    it is parsed: the ledger records the hash and size of the content parsed, not of the
+    version first hashed."""
+    import hashlib
+
+    from webstats.ingest import loader
+
+    path = logs.write(tmp_path / name, logs.cloudfront([logs.req(PKG)]))
+    grown = logs.cloudfront([logs.req(PKG), logs.req(PKG, ip="192.0.2.8")])
+    real_prepare = loader.prepare
+
+    def prepare_then_change(*args):
+        todo = real_prepare(*args)
+        logs.write(path, grown)  # between the ledger look-up and the parse
+        return todo
+
+    monkeypatch.setattr(loader, "prepare", prepare_then_change)
+    summary = duck.load(path)
+
+    assert (summary.loaded, summary.ok) == (2, True)
+    data = path.read_bytes()
+    assert duck.query("select content_sha256, byte_count, line_count from load_ledger") == [
+        (hashlib.sha256(data).hexdigest(), len(data), 2)
+    ]
+
+
 def test_a_file_whose_lines_are_all_rejected_fails_and_stays_unloaded(duck, tmp_path, logs):
     bad = tmp_path / "logs" / "bad.log"
     bad.parent.mkdir()
@@ -327,3 +358,82 @@ def test_an_overlong_cloudfront_line_is_rejected_not_lost(duck, tmp_path, logs):
         (4, True)
     ]
     assert duck.query("select line_count from load_ledger") == [(3,)]
+
+
+def test_a_legacy_archive_loads_once_in_the_generators_sqlite_schema(warehouse, tmp_path, logs):
+    """The legacy generator's SQLite version (status column `errorcode`): an IP list, a
+    Latin-1 user agent, an escaped quote; a database without `access_log` is reported and
+    the other still loads; a second load finds it loaded. Both engines."""
+    import sqlite3
+
+    MARCH_1 = dt.date(2009, 3, 1)  # noqa: N806
+    url = "http://bioconductor.org" + PKG
+    rows = [
+        ("192.0.2.5, 10.0.0.1", "01/Mar/2009", "08:00:00", "+0100", "GET", url, "HTTP/1.0",
+         "200", 10, None),
+        ("192.0.2.6", "01/Mar/2009", "09:00:00", "+0100", "GET", PKG + '"x', "HTTP/1.1",
+         "200", None, b"caf\xe9"),
+    ]  # fmt: skip
+    db = logs.legacy_db(tmp_path / "logs" / "download_db_2009.sqlite", rows, status="errorcode")
+    sqlite3.connect(tmp_path / "logs" / "other.sqlite").execute("create table t (a)").close()
+
+    summary = warehouse.load(tmp_path / "logs")
+    again = warehouse.load(db)
+
+    assert (summary.loaded_files, summary.loaded, summary.rejected) == (1, 2, 0)
+    assert summary.problems == [
+        f"{tmp_path / 'logs' / 'other.sqlite'}: a SQLite database without an access_log "
+        "table; nothing from it was loaded"
+    ]
+    assert warehouse.query(
+        "select request_at, client_ip, uri_stem, status, bytes_sent, user_agent, local_date "
+        "from raw_requests order by request_at"
+    ) == [
+        (dt.datetime(2009, 3, 1, 7), "192.0.2.5", PKG, 200, 10, None, MARCH_1),
+        (dt.datetime(2009, 3, 1, 8), "192.0.2.6", PKG + '"x', 200, None, "café", MARCH_1),
+    ]
+    assert warehouse.query("select log_format, line_count from load_ledger") == [
+        ("legacy-sqlite", 2)
+    ]
+    assert (again.loaded_files, again.skipped_files) == (0, 1)
+
+    # as an older parser would have left it (row 2 rejected): --reparse-rejects loads it
+    from webstats.core.warehouse import connect
+
+    with connect(warehouse.settings) as con, con.transaction():
+        con.execute("delete from raw_requests where client_ip = '192.0.2.6'")
+        con.execute("insert into load_rejects values (1, ?, 2, 'old parser', 'x')", [db.name])
+        con.execute("update load_ledger set loaded_count = 1, rejected_count = 1")
+    fixed = reparse_rejects(warehouse.settings)
+    assert (fixed.loaded, fixed.ok) == (1, True)
+    assert warehouse.query("select count(*) from load_rejects") == [(0,)]
+    assert warehouse.query("select client_ip from raw_requests order by 1") == [
+        ("192.0.2.5",),
+        ("192.0.2.6",),
+    ]
+
+
+def test_prefetched_chunks_keep_order_raise_where_the_source_fails_and_stop_early():
+    from webstats.ingest.linestream import prefetched
+
+    closed: list[bool] = []
+
+    def source(fail: bool):
+        try:
+            yield 1
+            yield 2
+            if fail:
+                raise OSError("disk gone")
+            yield 3
+        finally:
+            closed.append(True)
+
+    assert list(prefetched(source(False))) == [1, 2, 3]
+    got = []
+    with pytest.raises(OSError, match="disk gone"):
+        for item in prefetched(source(True)):
+            got.append(item)
+    assert got == [1, 2]
+    for _item in prefetched(source(False)):
+        break  # the consumer stops: the producer thread ends and closes its source
+    assert closed == [True, True, True]

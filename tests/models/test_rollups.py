@@ -5,6 +5,12 @@ The data (all bioc):
   a4Base  2024-01: ip4
   oldpkg  2023-01: ip5 (deprecated: last_version 3.10)
 Last log day 2024-02-20 -> as-of 2024-02-21 -> score window 2023-02 .. 2024-01.
+
+Local-time sources near midnight (docs/rules.md, periods), loaded in the same build:
+  airway (experiment), an Apache log: 31/Dec/2010:23:30 -0800 (UTC 2011-01-01 07:30),
+    01/Jan/2011:00:10 +0100 (UTC 2010-12-31 23:10), 28/Feb/2011:22:00 -0500 (UTC 03-01 03:00)
+  org.Hs.eg.db (annotation), a legacy SQLite archive: 31/Dec/2009:23:59:59 -0800 (UTC
+    2010-01-01), a CloudFront row (-0000) of 01/Jan/2010, and a row with a bad date
 """
 
 from __future__ import annotations
@@ -39,11 +45,30 @@ def reqs(logs) -> list:
     return out
 
 
+EXP = "/packages/2.7/data/experiment/src/contrib/airway_1.0.tar.gz"
+ANN = "/packages/2.5/data/annotation/src/contrib/org.Hs.eg.db_2.3.6.tar.gz"
+LOCAL_APACHE = (
+    f'10.9.0.1 - - [31/Dec/2010:23:30:00 -0800] "GET {EXP} HTTP/1.1" 200 99 "-" "R"\n'
+    f'10.9.0.2 - - [01/Jan/2011:00:10:00 +0100] "GET {EXP} HTTP/1.1" 200 99 "-" "R"\n'
+    f'10.9.0.1 - - [28/Feb/2011:22:00:00 -0500] "GET {EXP} HTTP/1.1" 200 99 "-" "R"\n'
+)
+LEGACY_ROWS = [
+    # a Squid row: an X-Forwarded-For list, an absolute-form URL
+    ("10.8.0.1, 10.8.0.9", "31/Dec/2009", "23:59:59", "-0800", "GET",
+     "http://bioconductor.org" + ANN, "HTTP/1.0", "200", 1234, None),
+    ("10.8.0.2", "01/Jan/2010", "00:00:01", "-0000", "GET", ANN, "HTTP/1.1", "200", None, None),
+    ("10.8.0.3", "99/Foo/2010", "00:00:01", "-0000", "GET", ANN, "HTTP/1.1", "200", 1, None),
+]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def built(module_warehouse, logs):
     w = module_warehouse.with_manifest(logs.MANIFEST)
     logs.write(w.tmp / "rollup-logs" / "E1.2024-02-20-13.r.gz", logs.cloudfront(reqs(logs)))
-    assert w.load_and_build(w.tmp / "rollup-logs", dbt_vars=logs.VERSIONS).ok
+    logs.write(w.tmp / "rollup-logs" / "access.log", LOCAL_APACHE)
+    logs.legacy_db(w.tmp / "rollup-logs" / "download_db_2009.sqlite", LEGACY_ROWS)
+    summary = w.load_and_build(w.tmp / "rollup-logs", dbt_vars=logs.VERSIONS)
+    assert (summary.ok, summary.loaded, summary.rejected) == (True, 50, 1), summary.problems
     return w
 
 
@@ -54,7 +79,7 @@ def d(text: str) -> dt.date:
 def test_package_months_and_years(built):
     rows = built.query(
         "select package, date, is_monthly, ip_count, download_count from stats "
-        "order by package, is_monthly, date",
+        "where category = 'bioc' order by package, is_monthly, date",
     )
     assert rows == [
         ("ACME", d("2023-12-31"), False, 13, 13),
@@ -73,7 +98,7 @@ def test_package_months_and_years(built):
 def test_category_months_and_years(built):
     rows = built.query(
         "select category, date, is_monthly, ip_count, download_count from categorystats "
-        "order by is_monthly, date",
+        "where category = 'bioc' order by is_monthly, date",
     )
     assert rows == [
         ("bioc", d("2023-12-31"), False, 14, 14),
@@ -88,7 +113,8 @@ def test_category_months_and_years(built):
 
 def test_scores_ranks_and_release_membership(built):
     rows = built.query(
-        "select package, score, rank, in_release, in_devel from package_scores order by rank",
+        "select package, score, rank, in_release, in_devel from package_scores "
+        "where category = 'bioc' order by rank",
     )
     # ACME: (12 + 1 + 2) / 12 -> 2; a4Base: 1 / 12 -> 1; oldpkg: outside the window -> 0
     assert rows == [
@@ -128,6 +154,10 @@ def test_log_coverage(built):
     )
     t = dt.datetime.fromisoformat
     assert rows == [
+        (d("2010-01-01"), 1, 2, t("2010-01-01 00:00:01"), t("2010-01-01 07:59:59"), 2, False),
+        (d("2010-12-31"), 1, 1, t("2010-12-31 23:10"), t("2010-12-31 23:10"), 1, False),
+        (d("2011-01-01"), 1, 1, t("2011-01-01 07:30"), t("2011-01-01 07:30"), 1, False),
+        (d("2011-03-01"), 1, 1, t("2011-03-01 03:00"), t("2011-03-01 03:00"), 1, False),
         (d("2023-01-02"), 1, 1, t("2023-01-02 03:00"), t("2023-01-02 03:00"), 1, False),
         (d("2023-03-05"), 1, 12, t("2023-03-05 01:00"), t("2023-03-05 01:00"), 1, False),
         (d("2023-12-31"), 1, 1, t("2023-12-31 23:59:59"), t("2023-12-31 23:59:59"), 1, False),
@@ -141,6 +171,71 @@ def test_log_coverage(built):
     ]
     (name,) = built.query("select last_file_name from webstats_info")[0]
     assert name == "E1.2024-02-20-13.r.gz"
+def test_local_time_requests_count_in_the_month_and_year_of_their_local_day(built):
+    rows = built.query(
+        "select package, date, is_monthly, ip_count, download_count from stats "
+        "where category <> 'bioc' order by package, is_monthly, date",
+    )
+    assert rows == [
+        ("airway", d("2010-12-31"), False, 1, 1),  # 31 Dec 23:30 -0800, 07:30 UTC in 2011
+        ("airway", d("2011-12-31"), False, 2, 2),
+        ("airway", d("2010-12-01"), True, 1, 1),
+        ("airway", d("2011-01-01"), True, 1, 1),  # 1 Jan 00:10 +0100, still 2010 in UTC
+        ("airway", d("2011-02-01"), True, 1, 1),  # 28 Feb 22:00 -0500, 1 March in UTC
+        ("org.Hs.eg.db", d("2009-12-31"), False, 1, 1),
+        ("org.Hs.eg.db", d("2010-12-31"), False, 1, 1),
+        ("org.Hs.eg.db", d("2009-12-01"), True, 1, 1),
+        ("org.Hs.eg.db", d("2010-01-01"), True, 1, 1),
+    ]
+    categories = built.query(
+        "select category, date, download_count from categorystats "
+        "where category <> 'bioc' and is_monthly order by 1, 2"
+    )
+    assert categories == [
+        ("annotation", d("2009-12-01"), 1),
+        ("annotation", d("2010-01-01"), 1),
+        ("experiment", d("2010-12-01"), 1),
+        ("experiment", d("2011-01-01"), 1),
+        ("experiment", d("2011-02-01"), 1),
+    ]
+
+
+def test_local_time_requests_keep_their_utc_hour(built):
+    rows = built.query(
+        "select hour_at, package, downloads from hourly_downloads "
+        "where category <> 'bioc' order by 1",
+    )
+    assert rows == [
+        (dt.datetime(2010, 1, 1, 0), "org.Hs.eg.db", 1),
+        (dt.datetime(2010, 1, 1, 7), "org.Hs.eg.db", 1),
+        (dt.datetime(2010, 12, 31, 23), "airway", 1),
+        (dt.datetime(2011, 1, 1, 7), "airway", 1),
+        (dt.datetime(2011, 3, 1, 3), "airway", 1),
+    ]
+
+
+def test_the_legacy_archive_loads_once_with_its_rejects_masked(built):
+    assert built.query(
+        "select log_format, line_count, loaded_count, rejected_count from load_ledger "
+        "where file_name = 'download_db_2009.sqlite'"
+    ) == [("legacy-sqlite", 3, 2, 1)]
+    rows = built.query(
+        "select r.request_at, r.client_ip, r.method, r.uri_stem, r.status, r.bytes_sent, "
+        "r.local_date from raw_requests as r join load_ledger as l using (file_id) "
+        "where l.file_name = 'download_db_2009.sqlite' order by 1"
+    )
+    assert rows == [
+        (dt.datetime(2010, 1, 1, 0, 0, 1), "10.8.0.2", "GET", ANN, 200, None, d("2010-01-01")),
+        (dt.datetime(2010, 1, 1, 7, 59, 59), "10.8.0.1", "GET", ANN, 200, 1234, d("2009-12-31")),
+    ]
+    ((number, reason, line),) = built.query(
+        "select line_number, reason, line from load_rejects "
+        "where file_name = 'download_db_2009.sqlite'"
+    )
+    assert (number, reason) == (3, "bad timestamp: 99/Foo/2010:00:00:01 -0000")
+    assert line.startswith("<ip> - - [99/Foo/2010:00:00:01 -0000]") and "10.8" not in line
+    again = built.load(built.tmp / "rollup-logs")
+    assert (again.loaded_files, again.skipped_files, again.loaded) == (0, 3, 0)
 
 
 def test_full_refresh_keeps_the_download_record(new_warehouse, logs):

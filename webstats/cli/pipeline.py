@@ -69,13 +69,17 @@ def cmd_build(args: argparse.Namespace, cfg: Settings) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add load and build."""
-    p = sub.add_parser("load", parents=[common], help="load log files (files or directories)")
+    p = sub.add_parser(
+        "load",
+        parents=[common],
+        help="load log files or legacy SQLite databases (files or directories)",
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", type=existing_path)
     p.add_argument(
         "--reparse-rejects",
         action="store_true",
-        help="re-read loaded Apache/Squid/nginx files with rejected lines and load the lines "
-        "the current parser accepts (once)",
+        help="re-read loaded Apache/Squid/nginx files (and legacy databases) with rejected "
+        "lines and load the lines the current parser accepts (once)",
     )
     p.set_defaults(handler=cmd_load, check=check_load)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SNIFF_BYTES = 64 * 1024
+#: the first bytes of a SQLite database (the legacy generator's archive: legacy_archive.py)
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # The fields of today's CloudFront standard logs. Every earlier field set is a prefix of
 # this list: 12 (2012), 15, 18, 19, 23, 24, 26, then 33 (since December 2019).
@@ -52,7 +54,9 @@ class LogShape:
     """What a file holds: its compression, format and, for CloudFront, its field list."""
 
     compression: str | None  # "gzip", "bz2" or None
-    log_format: str  # "cloudfront" or "apache" (Apache, Squid and nginx access logs)
+    #: "cloudfront", "apache" (Apache, Squid and nginx access logs) or "legacy-sqlite"
+    #: (a yearly database of the legacy generator)
+    log_format: str
     fields: tuple[str, ...] = ()
     header_lines: int = 0
 
@@ -79,9 +83,12 @@ def read_head(path: Path, compression: str | None) -> bytes:
 
 
 def sniff(path: Path) -> LogShape:
-    """Recognise CloudFront (by its `#Fields:` header) or Apache/Squid common/combined."""
+    """Recognise CloudFront (by its `#Fields:` header), Apache/Squid common/combined, or a
+    legacy SQLite database (by its magic bytes)."""
     compression = compression_of(path)
     head = read_head(path, compression)
+    if head.startswith(SQLITE_MAGIC) and compression is None:
+        return LogShape(None, "legacy-sqlite")
     if head.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM (an editor's save): not content
         head = head[3:]
     lines = head.split(b"\n")
@@ -106,4 +113,7 @@ def sniff(path: Path) -> LogShape:
         return LogShape(compression, "apache")  # empty file: loads as zero lines
     if b"[" in first and b'"' in first:
         return LogShape(compression, "apache")
-    raise LogFormatError("neither a CloudFront log (#Fields header) nor an Apache/Squid log")
+    raise LogFormatError(
+        "neither a CloudFront log (#Fields header), an Apache/Squid log, nor a legacy "
+        "SQLite database"
+    )

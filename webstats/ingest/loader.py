@@ -8,9 +8,7 @@ by one, so one bad file is reported and the others still load.
 
 from __future__ import annotations
 
-import bz2
 import hashlib
-import shutil
 import sys
 import tempfile
 import time
@@ -26,7 +24,8 @@ from webstats.core.settings import Settings
 
 from . import parse_sql
 from .formats import LogFormatError, LogShape, sniff
-from .linestream import LineStream
+from .legacy_archive import LegacyRows
+from .linestream import LineStream, copy_hashed, prefetched
 from .rawstore import LOAD_MEMORY, AllRejected, RawStore, open_store
 
 BATCH_BYTES = 64 * 1024 * 1024
@@ -169,22 +168,19 @@ class BatchReader:
         self.scratch: duckdb.DuckDBPyConnection | None = None
 
     def _readable_path(self, f: LogFile) -> str:
-        """DuckDB reads gzip itself; bz2 is decompressed to a temp file."""
-        if f.shape.compression != "bz2":
-            return str(f.path)
-        opener = bz2.open
-        plain = self.workdir / f"{f.file_id}-{f.name}.plain"
-        try:
-            with opener(f.path, "rb") as src, open(plain, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        except (OSError, EOFError) as exc:
-            raise LogFormatError(f"cannot decompress ({f.shape.compression}): {exc}") from exc
-        return str(plain)
+        """A private copy of the file for DuckDB to parse (bz2 decompressed; DuckDB reads
+        gzip itself), made in the one read that also hashes it: the file's hash and size
+        become those of the bytes copied, so what is recorded is what was parsed."""
+        copy = self.workdir / f"{f.file_id}.copy"
+        f.sha256, f.size = copy_hashed(f.path, copy, f.shape.compression)
+        return str(copy)
 
     def read(self, batch: list[LogFile]) -> tuple[str, str]:
         """Register the batch and return (rows SELECT, rejects SELECT) over it."""
         self.counter += 1
         tag = f"rej{self.counter}"
+        for old in self.workdir.glob("*.copy"):  # the previous batch's copies (stored)
+            old.unlink()
         paths = [self._readable_path(f) for f in batch]
         self.con.execute("create or replace temp table batch_files (path varchar, file_id integer)")
         self.con.executemany(
@@ -219,15 +215,13 @@ class BatchReader:
         if only is not None:  # re-parsing: just these (once rejected) lines, no new rejects
             scratch.execute("insert into wanted select unnest(?)", [only])
         self.fixed: list[int] = []
-        lines = LineStream(
-            f.path, f.shape.compression, skip=(f.skip_bytes, f.skip_lines), limit=f.limit_bytes
-        )
+        lines = _line_source(f)
         text_file = self.workdir / f"{f.file_id}.chunk"
         rows_file = self.workdir / f"{f.file_id}.rows.parquet"
         rejects_file = self.workdir / f"{f.file_id}.rejects.parquet"
-        for chunk in lines.chunks():
+        for chunk in prefetched(lines.chunks()):
             # a file hands DuckDB the text faster than a 32 MB query parameter (3x)
-            text_file.write_text(chunk.text, encoding="utf-8")
+            text_file.write_bytes(chunk.data)
             self._parse_chunk(scratch, f.file_id, chunk, text_file, rows_file, rejects_file)
             if only is not None:
                 self.fixed += [r[0] for r in scratch.execute("select * from fixed").fetchall()]
@@ -291,6 +285,16 @@ class BatchReader:
             self.scratch.close()
 
 
+def _line_source(f: LogFile) -> LineStream | LegacyRows:
+    """What reads a line-by-line source: a log's lines, or a legacy database's rows
+    rewritten as lines (legacy_archive.py)."""
+    if f.shape.log_format == "legacy-sqlite":
+        return LegacyRows(f.path)
+    return LineStream(
+        f.path, f.shape.compression, skip=(f.skip_bytes, f.skip_lines), limit=f.limit_bytes
+    )
+
+
 def prepare(paths: list[Path], store: RawStore, summary: LoadSummary) -> list[LogFile]:
     """Hash and sniff each file; drop the ones already loaded; report conflicts and bad files."""
     todo: list[LogFile] = []
@@ -326,7 +330,7 @@ def _grown(path: Path, shape: LogShape, store: RawStore) -> tuple[int, int] | No
     """(bytes, lines) already loaded when `path` is a loaded plain Apache log that has grown
     (an earlier version is its prefix, ending at a line end); None when it is another file.
     Its new lines then load as a new version; the earlier ones are never loaded twice."""
-    if shape.log_format == "cloudfront" or shape.compression:
+    if shape.log_format != "apache" or shape.compression:
         return None
     size = path.stat().st_size
     for sha, n in store.versions(path.name):
@@ -392,14 +396,16 @@ def _load_batch(
 
 
 def _store(store: RawStore, reader: BatchReader, batch: list[LogFile]) -> list[FileResult]:
+    cloudfront = batch[0].shape.log_format == "cloudfront"
+    # CloudFront: copied (and hashed) first, so the results carry the hash of the copy
+    rows_sql, rejects_sql = reader.read(batch) if cloudfront else ("", "")
     results = {
         f.file_id: FileResult(
             f.file_id, f.name, str(f.path), f.sha256, f.shape.log_format, byte_count=f.size
         )
         for f in batch
     }
-    if batch[0].shape.log_format == "cloudfront":
-        rows_sql, rejects_sql = reader.read(batch)
+    if cloudfront:
         store.store_batch(rows_sql, rejects_sql, results)
     else:
         (f,) = batch
@@ -429,10 +435,10 @@ def _progress(total: int, show: bool):
 
 
 def reparse_rejects(settings: Settings) -> LoadSummary:
-    """Re-read the Apache/Squid/nginx files that had rejected lines and load the lines the
-    current parser accepts, once: they go in under a new ledger row (a new file_id, so the
-    incremental build takes them), leave `load_rejects`, and the old row's counts drop by
-    them. A file that is gone or changed is reported; its rejects stay."""
+    """Re-read the Apache/Squid/nginx files (and legacy databases) that had rejected lines
+    and load the lines the current parser accepts, once: they go in under a new ledger row
+    (a new file_id, so the incremental build takes them), leave `load_rejects`, and the old
+    row's counts drop by them. A file that is gone or changed is reported; its rejects stay."""
     started = time.monotonic()
     summary = LoadSummary()
     with open_store(settings) as store, tempfile.TemporaryDirectory() as tmp:
@@ -461,7 +467,9 @@ def _reparse_file(
     if shape.log_format == "cloudfront" or file_sha256_prefix(path, size) != sha:
         raise ValueError("not the loaded content any more (changed, or CloudFront)")
     f = LogFile(path, sha, size, shape, store.next_file_id(), limit_bytes=size)
-    result = FileResult(f.file_id, path.name, str(path), f"{sha}+reparse{f.file_id}", "apache")
+    result = FileResult(
+        f.file_id, path.name, str(path), f"{sha}+reparse{f.file_id}", shape.log_format
+    )
     only = store.rejected_lines(file_id)
     store.store_parts(
         {f.file_id: result},

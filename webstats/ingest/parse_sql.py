@@ -19,6 +19,7 @@ RAW_COLUMNS = (
     "status",
     "bytes_sent",
     "user_agent",
+    "local_date",
 )
 
 # Apache/Squid/nginx lines: [vhost] client[, client...] ident user [time] "request" status
@@ -27,8 +28,10 @@ RAW_COLUMNS = (
 # Each regular expression is anchored, unambiguous and has at most 4 groups, so that RE2
 # runs it one-pass (a 9-group expression ran 10x slower); the rest is string functions.
 QUOTED = r'"((?:[^"\\]|\\.)*)"'
-#: what follows ' [' + the time + '] "': the rest of the request, status, bytes, the tail
-AFTER_TIME = r'^((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)((?: .*)?)$'
+#: what follows ' [' + the time + '] "': the rest of the request, status, bytes, then a
+#: space or the end. Not matched to the end of the line: the tail (the user agent...) is cut
+#: with substr, which is cheaper than the regular expression scanning it (0.4 us a line)
+AFTER_TIME = r'^((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)(?: |$)'
 #: what follows the bytes of a combined line: "referer" "user agent"
 COMBINED_TAIL = "^ " + QUOTED + " " + QUOTED
 #: a request line's protocol: the last token, if it is HTTP/x
@@ -72,7 +75,8 @@ select
     {col("uri_query", "nullif(r.uri_query, '-')")} as uri_query,
     r.status,
     {col("bytes_sent", "try_cast(r.bytes_sent as bigint)")} as bytes_sent,
-    {col("user_agent", "nullif(r.user_agent, '-')")} as user_agent
+    {col("user_agent", "nullif(r.user_agent, '-')")} as user_agent,
+    cast(null as date) as local_date
 from read_csv(
     {_file_list(paths)},
     delim = '\t', header = false, skip = {shape.header_lines}, quote = '', escape = '',
@@ -169,7 +173,9 @@ select
         as uri_query,
     try_cast(p.status as integer) as status,
     try_cast(nullif(p.bytes, '-') as bigint) as bytes_sent,
-    nullif(nullif({_unescape("t.agent")}, ''), '-') as user_agent
+    nullif(nullif({_unescape("t.agent")}, ''), '-') as user_agent,
+    -- the local day the log wrote (the period's day: docs/rules.md, periods)
+    cast(try_strptime(split_part(ts, ':', 1), '%d/%b/%Y') as date) as local_date
 from target
 """
 
@@ -193,16 +199,25 @@ fields as (
         file_id, line_number, line, shaped,
         head[1:len(head) - 2] as clients,
         left(after_head, strpos(after_head, '] "') - 1) as ts,
-        regexp_extract(substr(after_head, strpos(after_head, '] "') + 3),
-                       {sql_literal(AFTER_TIME)},
-                       ['request', 'status', 'bytes', 'tail']) as p
+        substr(after_head, strpos(after_head, '] "') + 3) as rest
     from split
+),
+matched as (
+    select
+        *,
+        regexp_extract(rest, {sql_literal(AFTER_TIME)}, ['request', 'status', 'bytes']) as p
+    from fields
 ),
 parsed as (
     select
         *,
         {_unescape("p.request")} as request,
-        regexp_extract(p.tail, {sql_literal(COMBINED_TAIL)}, ['referer', 'agent']) as t,
+        -- the tail: after the request, '" ', the status (3), ' ' and the bytes
+        regexp_extract(
+            substr(rest, length(p.request) + length(p.bytes) + 7),
+            {sql_literal(COMBINED_TAIL)},
+            ['referer', 'agent']
+        ) as t,
         try_strptime(ts, '%d/%b/%Y:%H:%M:%S %z') as ts_tz,
         replace(
             replace(
@@ -214,7 +229,7 @@ parsed as (
             ),
             '"', ''
         ) as client
-    from fields
+    from matched
 ),
 request as (
     select

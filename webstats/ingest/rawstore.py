@@ -47,7 +47,7 @@ RAW_DDL = read_raw_ddl()
 LOAD_MEMORY = "512MB"
 RAW_COLUMNS_SQL = (
     "file_id, request_at, edge_location, client_ip, method, uri_stem, uri_query, status, "
-    "bytes_sent, user_agent"
+    "bytes_sent, user_agent, local_date"
 )
 #: tables written by Python (loader, legacy import), read by dbt as sources
 RAW_TABLES: tuple[str, ...] = tuple(
@@ -88,7 +88,10 @@ LEDGER_INSERT = (
 
 #: columns added since a ledger may have been created (run by Python only: in the staging
 #: schema dbt builds in, the raw tables are views, which ALTER TABLE refuses)
-RAW_UPGRADES = ("alter table load_ledger add column if not exists byte_count bigint",)
+RAW_UPGRADES = (
+    "alter table load_ledger add column if not exists byte_count bigint",
+    "alter table raw_requests add column if not exists local_date date",
+)
 
 
 def create_raw_tables(con: Connection) -> None:
@@ -195,7 +198,7 @@ class RawStore:
         """(file_id, name, path, hash, bytes) of loaded line-by-line files with rejects."""
         return self.db.execute(
             "select file_id, file_name, file_path, content_sha256, byte_count from load_ledger "
-            "where log_format = 'apache' and rejected_count > 0 "
+            "where log_format in ('apache', 'legacy-sqlite') and rejected_count > 0 "
             "and content_sha256 not like '%+reparse%' order by file_id"
         ).fetchall()
 

@@ -162,6 +162,11 @@ def staged(settings: Settings) -> Iterator[Stage]:
         with postgres_stage(settings) as stage:
             yield stage
     else:  # DuckDB: builds publish the site's copy; Athena: dbt replaces each table
+        # an existing DuckDB file's raw tables brought up to date (a column added); a new
+        # one is left uncreated (dbt's on-run-start creates its tables as they are now)
+        if loads_logs(settings) and settings.duckdb_path.exists():
+            with connect(settings) as con, con.transaction():
+                create_raw_tables(con)
         yield Stage(raw=settings, build=settings)
 
 
