@@ -15,14 +15,13 @@ read is rejected with the same reasons. A row's line number is its position in r
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 from .formats import LogFormatError
-from .linestream import Chunk, decode_line
+from .linestream import Chunk, decode_line, file_sha256
 
 #: rows handed to DuckDB at a time (about 30 MB of rewritten lines)
 CHUNK_ROWS = 150_000
@@ -62,14 +61,6 @@ def _file_state(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 class LegacyRows:
     """One pass over a legacy database's `access_log`: chunks of numbered lines, then the
     database's hash (of the bytes read; a database changed while read is refused)."""
@@ -95,7 +86,7 @@ class LegacyRows:
     def chunks(self) -> Iterator[Chunk]:
         """The rows as chunks of lines; `sha256` and `size` are set once exhausted."""
         before = _file_state(self.path)
-        digest = _sha256(self.path)
+        digest = file_sha256(self.path)
         uri = f"file:{self.path}?mode=ro&immutable=1"
         try:
             con = sqlite3.connect(uri, uri=True)

@@ -285,3 +285,13 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
     finally:
         stop.set()
         worker.join()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a whole file, read in 1 MiB blocks: the ledger's identity of a source
+    read whole (a legacy archive, or a log file before re-parsing its rejects)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()

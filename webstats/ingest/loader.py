@@ -25,7 +25,7 @@ from webstats.core.settings import Settings
 from . import parse_sql
 from .formats import LogFormatError, LogShape, sniff
 from .legacy_archive import LegacyRows
-from .linestream import LineStream, copy_hashed, prefetched
+from .linestream import LineStream, copy_hashed, file_sha256, prefetched
 from .rawstore import LOAD_MEMORY, AllRejected, RawStore, open_store
 
 BATCH_BYTES = 64 * 1024 * 1024
@@ -126,14 +126,6 @@ def discover(paths: Iterable[Path]) -> list[Path]:
             seen.add(r)
             unique.append(r)
     return unique
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def batches(files: list[LogFile]) -> Iterator[list[LogFile]]:
