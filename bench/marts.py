@@ -14,7 +14,9 @@
   drawn with probability ~ 1/sqrt(i); 15 years of hourly rows would take far longer to
   generate than the API cost they measure, and no endpoint reads more than 18 months at once;
 - `minute_downloads`: two weeks of downloads per minute (150,000 downloads a day), for the
-  local-hour endpoint.
+  local-hour endpoint;
+- `daily_package_downloads` and `log_coverage` (every day complete) from `hourly_downloads`,
+  and an empty `source_freshness`.
 
 The tables are then published as the site file the renderer reads
 (webstats/core/site_file.py), as a build does.
@@ -68,6 +70,7 @@ def synthesise(db: Path) -> None:
         create table webstats_info as
         select date '{VALID_THRU}' as valid_thru, date '{AS_OF}' as as_of_date,
                now()::timestamp as built_at, '3.21' as bioc_release, '3.22' as bioc_devel""")
+    _coverage(con)
     con.execute("drop table pkgs")
     publish(con)
     con.close()
@@ -169,6 +172,31 @@ def _activity(con: duckdb.DuckDBPyConnection) -> None:
         from range({DAILY_DOWNLOADS * DOWNLOAD_DAYS}) t(i)
         group by 1
         order by 1""")
+
+
+def _coverage(con: duckdb.DuckDBPyConnection) -> None:
+    """`daily_package_downloads`, `log_coverage` (every day of `hourly_downloads` complete)
+    and an empty `source_freshness`, as the marts and the raw layer define them."""
+    con.execute("""
+        create table daily_package_downloads as
+        select cast(hour_at as date) as download_date, category, package,
+               sum(downloads)::integer as downloads,
+               (sum(downloads) * 0.6)::integer as distinct_ips, 1 as source_file_id
+        from hourly_downloads group by all order by all""")
+    con.execute("""
+        create table log_coverage as
+        select cast(hour_at as date) as log_date, 24 as log_files,
+               (sum(downloads) * 10)::bigint as line_count,
+               min(hour_at) as first_request_at,
+               max(hour_at) + interval 59 minute as last_request_at,
+               count(distinct hour_at)::integer as hours_with_requests,
+               true as is_complete, 1 as source_file_id
+        from hourly_downloads group by 1 order by 1""")
+    con.execute("""
+        create table source_freshness (
+            source_table varchar not null, status varchar not null,
+            max_loaded_at timestamp, age_seconds double, warn_after_hours integer,
+            error_after_hours integer, error varchar, checked_at timestamp not null)""")
 
 
 def ensure(db: Path) -> float | None:

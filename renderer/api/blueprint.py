@@ -8,11 +8,15 @@ Snapshot) and conditional GETs are answered with 304.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import functools
+import os
 import threading
 import zoneinfo
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -56,6 +60,22 @@ CACHE_BYTES = 32 * 1024 * 1024
 # docs/benchmarks.md).
 COMPUTE_SLOTS = 1
 _compute_slots = threading.BoundedSemaphore(COMPUTE_SLOTS)
+# The slots' work runs in threads of lower OS priority (nice +COMPUTE_NICENESS, Linux sets it
+# per thread): the CPU goes to page views first, to the expensive answer in what is left.
+COMPUTE_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Nice the calling (compute) thread; best effort: other systems keep one priority."""
+    with contextlib.suppress(OSError, AttributeError):
+        thread = threading.get_native_id()
+        niceness = os.getpriority(os.PRIO_PROCESS, thread) + COMPUTE_NICENESS
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness))
+
+
+_compute_threads = ThreadPoolExecutor(
+    COMPUTE_SLOTS, thread_name_prefix="api-compute", initializer=_lower_priority
+)
 
 
 def _snapshot() -> Snapshot:
@@ -91,7 +111,8 @@ def _in_slot(work: Callable[[], Any]) -> Any:
     if not _compute_slots.acquire(blocking=False):
         raise Busy()
     try:
-        return work()
+        # the request's context (Flask's app and request are context variables) goes along
+        return _compute_threads.submit(contextvars.copy_context().run, work).result()
     finally:
         _compute_slots.release()
 

@@ -7,7 +7,11 @@ engines' answers are compared elsewhere.
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
+from flask import request
 
 from renderer.api import blueprint
 from renderer.api.params import BULK_MAX
@@ -112,3 +116,23 @@ def test_busy_compute_slots_shed_load(api):
         for _ in range(blueprint.COMPUTE_SLOTS):
             blueprint._compute_slots.release()
     assert api.get("/api/top/last-year/6").status_code == 200
+
+
+def test_answers_are_computed_at_lower_cpu_priority(api, monkeypatch):
+    """An uncached answer runs in a compute thread niced below the request threads, with the
+    request's context (page views keep the CPU first under a flood of API requests)."""
+    seen: list[tuple[int, int, str]] = []
+    real = blueprint.q.package_totals
+
+    def recording(*args, **kwargs):
+        thread = threading.get_native_id()
+        seen.append((thread, os.getpriority(os.PRIO_PROCESS, thread), request.path))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(blueprint.q, "package_totals", recording)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    resp = api.get("/api/top/last-year/7")
+    assert resp.status_code == 200 and resp.get_json()["packages"]
+    ((tid, niceness, path),) = seen
+    assert tid != threading.get_native_id() and path == "/api/top/last-year/7"
+    assert niceness == min(19, mine + blueprint.COMPUTE_NICENESS)
