@@ -91,6 +91,9 @@ class Snapshots:
         self._snapshot: Snapshot | None = None
         self._identity: Any = None
         self._checked = 0.0
+        # the served file's path, worked out once: it is stat'ed on every request
+        served = warehouse.served_path(settings)
+        self._served = None if served is None else str(served)
 
     def _engine(self) -> sa.Engine:
         if not warehouse.serves(self.settings):
@@ -101,8 +104,10 @@ class Snapshots:
         return warehouse.sqlalchemy_engine(self.settings, read_only=True, pool_size=8)
 
     def _current_identity(self) -> Any:
+        if self._served is None:
+            return None
         try:
-            return warehouse.file_identity(self.settings)
+            return warehouse.path_identity(self._served)
         except FileNotFoundError as exc:
             raise WarehouseUnavailable("the warehouse file is missing") from exc
 
@@ -124,8 +129,12 @@ class Snapshots:
         """The snapshot of the build currently in the warehouse."""
         now = time.monotonic()
         snap = self._snapshot
-        if snap is not None and self._identity is None and now - self._checked < STAMP_TTL:
-            return snap
+        if snap is not None:  # the common case, without the lock: nothing changed
+            if self._served is None:
+                if now - self._checked < STAMP_TTL:
+                    return snap
+            elif self._current_identity() == self._identity:
+                return snap
         with self._lock:
             identity = self._current_identity()
             snap = self._snapshot

@@ -40,22 +40,35 @@ def legacy_file(path: str) -> Response:
 
 class CachedFastPath:
     """WSGI middleware: GET/HEAD of a legacy file already rendered for the current build is
-    answered here, without Flask's request context and routing (about half the CPU time of a
-    cached hit). Anything else (first renders, 404s, redirects, errors, other methods, the
-    API) goes to the Flask app unchanged. The headers are those `http.respond` sets."""
+    answered here, without Flask's request context and routing (cached pages ran at about
+    half the speed of a bare Waitress app through Flask: bench/bench_serving.py). So is a
+    path the legacy catch-all answers 404, with the 404 Flask gave the first time. Anything
+    else (first renders, redirects, errors, other methods, the API, the other blueprints'
+    paths under /packages/stats/) goes to the Flask app unchanged. The headers are those
+    `http.respond` sets, worked out once per build and file."""
 
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
+        # paths under PREFIX that other blueprints serve (the dashboard, the dumps)
+        self.elsewhere = tuple(
+            rule.rule[len(PREFIX) :].split("<")[0].rstrip("/")
+            for rule in app.url_map.iter_rules()
+            if rule.rule.startswith(PREFIX) and rule.endpoint != "legacy.legacy_file"
+        )
+        self.not_found: tuple[str, list[tuple[str, str]], bytes] | None = None
 
     def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
         hit = self._cached(environ)
         if hit is None:
             return self.wsgi_app(environ, start_response)
+        if hit is NOT_FOUND:
+            return self._not_found(environ, start_response)
         snap, s, target, body = hit
-        headers = http.validator_headers(snap, target.key)
         if http.is_fresh(snap, target.key, environ):
-            start_response("304 NOT MODIFIED", list(headers.items()))
+            start_response("304 NOT MODIFIED", [*http.validator_headers(snap, target.key).items()])
             return []
         head = environ["REQUEST_METHOD"] == "HEAD"
         if body is not None:
@@ -66,33 +79,72 @@ class CachedFastPath:
                 return self.wsgi_app(environ, start_response)
         else:
             f, size = s.open(target)
-        headers["Content-Type"] = target.mimetype
-        headers["Content-Length"] = str(size)
-        start_response("200 OK", list(headers.items()))
+        start_response("200 OK", [*self._headers(snap, target), ("Content-Length", str(size))])
         if head:
             return []
         if body is None:
             return http.file_iterable(environ, f)
         return http.body_iterable(environ, body)
 
+    def _headers(self, snap, target) -> list[tuple[str, str]]:
+        """Validators and type of `target` in this build (memoised: one entry per file)."""
+        memo = snap.cached(("fastpath", "headers"), dict)
+        try:
+            return memo[target.key]
+        except KeyError:
+            validators = http.validator_headers(snap, target.key)
+            headers = [*validators.items(), ("Content-Type", target.mimetype)]
+            memo[target.key] = headers
+            return headers
+
     def _cached(self, environ):
-        """(snapshot, site, target, body) when this request is a hit in the per-build cache;
-        body is None for a spooled file already written for this build."""
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return None
+        """(snapshot, site, target, body) when this request is a hit in the per-build cache
+        (body None for a spooled file already written for this build); NOT_FOUND for a path
+        the legacy site does not have; None for what Flask must answer."""
         raw = environ.get("PATH_INFO", "")
         if not raw.startswith(PREFIX):
             return None
         try:
-            path = raw[len(PREFIX):].encode("latin-1").decode("utf-8")
+            path = raw[len(PREFIX) :].encode("latin-1").decode("utf-8")
             snap = self.app.extensions["snapshots"].snapshot()
         except Exception:  # odd bytes, warehouse down: let Flask give the proper answer
             return None
         s = site(snap, self.app.config["WEBSTATS_SETTINGS"])
         target = s.resolve(path)
-        if target is None or isinstance(target, Redirect):
+        if target is None:
+            return None if path.startswith(self.elsewhere) else NOT_FOUND
+        if isinstance(target, Redirect):
             return None
         if target.write is not None:
             return None if s.spool.size(target.key) is None else (snap, s, target, None)
         body = s.bodies.get(target.key)
         return None if body is None else (snap, s, target, body)
+
+    def _not_found(self, environ, start_response):
+        """Flask's 404 for the legacy site, recorded from its first answer and replayed."""
+        if self.not_found is None:
+            return self._record_not_found(environ, start_response)
+        status, headers, body = self.not_found
+        start_response(status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def _record_not_found(self, environ, start_response):
+        answer: list = []
+
+        def recording(status, headers, exc_info=None):
+            answer[:] = [status, list(headers)]
+            return start_response(status, headers, exc_info)
+
+        answered = self.wsgi_app(environ, recording)
+        try:
+            body = b"".join(answered)
+        finally:
+            if hasattr(answered, "close"):
+                answered.close()
+        if environ["REQUEST_METHOD"] == "GET" and answer and answer[0].startswith("404 "):
+            self.not_found = (answer[0], answer[1], body)
+        return [body]
+
+
+#: `CachedFastPath._cached`'s answer for a path the legacy site does not have
+NOT_FOUND = object()

@@ -246,9 +246,12 @@ def file_identity(settings: Settings) -> tuple[int, int, int] | None:
     changes. Raises FileNotFoundError when the file is missing.
     """
     served = served_path(settings)
-    if served is None:
-        return None
-    st = os.stat(served)
+    return None if served is None else path_identity(str(served))
+
+
+def path_identity(path: str) -> tuple[int, int, int]:
+    """(inode, mtime, size) of `path`: what changes when a publication replaces the file."""
+    st = os.stat(path)
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 

@@ -244,6 +244,29 @@ def test_cached_fast_path_answers_like_flask(live_server, monkeypatch, large, fe
             ), path
 
 
+NOT_FOUND = ["bioc/NoSuchPackage/", "bioc/alpha.pkg/alpha.pkg_1999_stats.png", "nothing"]
+
+
+def test_fast_path_404_answers_like_flask(live_server, fetch):
+    """The legacy site's 404 is Flask's the first time, the fast path's replay afterwards:
+    the same status, headers (but Date) and bytes for every missing path, GET and HEAD;
+    the other blueprints under /packages/stats/ still answer for their own paths."""
+    answers = []
+    for path in NOT_FOUND:
+        url = live_server.url("/packages/stats/" + path)
+        answers += [fetch(url), fetch(url), fetch(url, method="HEAD")]
+    first_status, first_headers, first_body = answers[0]
+    assert first_status == 404 and first_body and b"Traceback" not in first_body
+    for status, headers, body in answers:
+        assert status == 404
+        assert body in (first_body, b"")
+        assert sorted((k, v) for k, v in headers.items() if k != "Date") == sorted(
+            (k, v) for k, v in first_headers.items() if k != "Date"
+        )
+    assert fetch(live_server.url("/packages/stats/dumps/README.txt"))[0] == 200
+    assert fetch(live_server.url("/packages/stats/dashboard/"))[0] == 200
+
+
 def test_all_packages_table_is_spooled_to_a_file(live_server, fetch):
     """`<pre>_pkg_stats.tab` is written once per build to a temp file and streamed from it:
     Flask's first answer and the fast path's later ones agree (GET, HEAD, 304)."""
