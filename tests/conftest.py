@@ -70,24 +70,44 @@ VERSION_ARGS = ("--release", VERSIONS["bioc_release"], "--devel", VERSIONS["bioc
 #: (`--dist loadgroup`), so it is built once, not once per worker
 SHARED_BUILDS = {
     "legacy_warehouse": "legacy-build",
+    "legacy_duckdb": "legacy-build",
     "api_warehouses": "api-warehouses",
     "legacy_site": "legacy-site",
 }
+#: of those, the ones built lazily per engine (a warehouse for the engine, or the source, a
+#: test asks for): each engine's tests are a group of their own, so the two engines run on
+#: two workers. The engine is the tail of the test's parameter named here ("postgres",
+#: "pipeline-postgres"); a test without one (it names its sources itself) goes with DuckDB's.
+PER_ENGINE = {
+    "legacy_warehouse": ("legacy_warehouse",),
+    "legacy_duckdb": (),
+    "api_warehouses": ("client", "fixture_settings", "source"),
+}
+
+
+def _group(item: pytest.Item) -> str | None:
+    """The xdist group of a test (see `pytest_collection_modifyitems`), or None."""
+    fixture = next((f for f in SHARED_BUILDS if f in item.fixturenames), None)
+    if fixture is not None:
+        if fixture not in PER_ENGINE:
+            return SHARED_BUILDS[fixture]
+        params = getattr(item, "callspec", None)
+        params = params.params if params is not None else {}
+        source = next((params[p] for p in PER_ENGINE[fixture] if p in params), "duckdb")
+        return f"{SHARED_BUILDS[fixture]}-{str(source).rsplit('-', 1)[-1]}"
+    info = item._fixtureinfo
+    if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+        return item.nodeid.split("::")[0]
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group the tests of an expensive shared fixture (session fixtures above, and every
     module-scoped fixture) on one worker; everything else is spread freely."""
     for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
+        if getattr(item, "_fixtureinfo", None) is None:
             continue
-        group = next((g for f, g in SHARED_BUILDS.items() if f in item.fixturenames), None)
-        module_scoped = any(
-            d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs
-        )
-        if group is None and module_scoped:
-            group = item.nodeid.split("::")[0]
+        group = _group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
 
@@ -537,6 +557,15 @@ def legacy_warehouse(request, _legacy_built) -> Warehouse:
     """All legacy example logs loaded and built (release 3.18, devel 3.19), once per engine
     and session: for tests that only read it. Its load summary is `.summary`."""
     w, summary = _legacy_built(request.param)
+    w.summary = summary
+    return w
+
+
+@pytest.fixture
+def legacy_duckdb(_legacy_built) -> Warehouse:
+    """`legacy_warehouse` on DuckDB alone, for tests of DuckDB-only steps (the same build:
+    grouped with the DuckDB half of `legacy_warehouse`'s tests)."""
+    w, summary = _legacy_built("duckdb")
     w.summary = summary
     return w
 
