@@ -67,21 +67,15 @@ VERSION_ARGS = ("--release", VERSIONS["bioc_release"], "--devel", VERSIONS["bioc
 # ------------------------------------------------------------------------- scheduling
 
 #: session fixtures that build something expensive: their tests run on one xdist worker
-#: (`--dist loadgroup`), so it is built once, not once per worker
+#: (`--dist loadgroup`), so it is built once, not once per worker. Each builds lazily, per
+#: engine, the warehouse a test asks for, so each engine's tests are a group of their own (the
+#: two engines run on two workers): the engine is the tail of the test's parameter named here
+#: ("postgres", "pipeline-postgres"); a test without one (it names its warehouse itself:
+#: `legacy_duckdb`, `legacy_site`) goes with DuckDB's.
 SHARED_BUILDS = {
-    "legacy_warehouse": "legacy-build",
-    "legacy_duckdb": "legacy-build",
-    "api_warehouses": "api-warehouses",
-    "legacy_site": "legacy-site",
-}
-#: of those, the ones built lazily per engine (a warehouse for the engine, or the source, a
-#: test asks for): each engine's tests are a group of their own, so the two engines run on
-#: two workers. The engine is the tail of the test's parameter named here ("postgres",
-#: "pipeline-postgres"); a test without one (it names its sources itself) goes with DuckDB's.
-PER_ENGINE = {
-    "legacy_warehouse": ("legacy_warehouse",),
-    "legacy_duckdb": (),
-    "api_warehouses": ("client", "fixture_settings", "source"),
+    "legacy_warehouse": ("legacy-build", ("legacy_warehouse",)),
+    "_legacy_built": ("legacy-build", ()),
+    "api_warehouses": ("api-warehouses", ("client", "fixture_settings", "source")),
 }
 
 
@@ -89,25 +83,35 @@ def _group(item: pytest.Item) -> str | None:
     """The xdist group of a test (see `pytest_collection_modifyitems`), or None."""
     fixture = next((f for f in SHARED_BUILDS if f in item.fixturenames), None)
     if fixture is not None:
-        if fixture not in PER_ENGINE:
-            return SHARED_BUILDS[fixture]
+        group, named = SHARED_BUILDS[fixture]
         params = getattr(item, "callspec", None)
         params = params.params if params is not None else {}
-        source = next((params[p] for p in PER_ENGINE[fixture] if p in params), "duckdb")
-        return f"{SHARED_BUILDS[fixture]}-{str(source).rsplit('-', 1)[-1]}"
+        source = next((params[p] for p in named if p in params), "duckdb")
+        return f"{group}-{str(source).rsplit('-', 1)[-1]}"
     info = item._fixtureinfo
     if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
         return item.nodeid.split("::")[0]
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its own hook of the same name)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group the tests of an expensive shared fixture (session fixtures above, and every
-    module-scoped fixture) on one worker; everything else is spread freely."""
+    module-scoped fixture) on one worker; everything else is spread freely. A module with
+    module-scoped fixtures whose other tests share one build joins that build's group
+    (its fixtures are then made once, on that worker). xdist hands out the groups largest
+    first, the free tests (one test each) last."""
+    groups = {item.nodeid: _group(item) for item in items if hasattr(item, "_fixtureinfo")}
+    shared: dict[str, set[str]] = {}
     for item in items:
-        if getattr(item, "_fixtureinfo", None) is None:
-            continue
-        group = _group(item)
+        module, group = item.nodeid.split("::")[0], groups.get(item.nodeid)
+        if group not in (None, module):
+            shared.setdefault(module, set()).add(group)
+    for item in items:
+        module, group = item.nodeid.split("::")[0], groups.get(item.nodeid)
+        if group == module and len(shared.get(module, ())) == 1:
+            (group,) = shared[module]
+        groups[item.nodeid] = group
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
 
