@@ -67,27 +67,51 @@ VERSION_ARGS = ("--release", VERSIONS["bioc_release"], "--devel", VERSIONS["bioc
 # ------------------------------------------------------------------------- scheduling
 
 #: session fixtures that build something expensive: their tests run on one xdist worker
-#: (`--dist loadgroup`), so it is built once, not once per worker
+#: (`--dist loadgroup`), so it is built once, not once per worker. Each builds lazily, per
+#: engine, the warehouse a test asks for, so each engine's tests are a group of their own (the
+#: two engines run on two workers): the engine is the tail of the test's parameter named here
+#: ("postgres", "pipeline-postgres"); a test without one (it names its warehouse itself:
+#: `legacy_duckdb`, `legacy_site`) goes with DuckDB's.
 SHARED_BUILDS = {
-    "legacy_warehouse": "legacy-build",
-    "api_warehouses": "api-warehouses",
-    "legacy_site": "legacy-site",
+    "legacy_warehouse": ("legacy-build", ("legacy_warehouse",)),
+    "_legacy_built": ("legacy-build", ()),
+    "api_warehouses": ("api-warehouses", ("client", "fixture_settings", "source")),
 }
 
 
+def _group(item: pytest.Item) -> str | None:
+    """The xdist group of a test (see `pytest_collection_modifyitems`), or None."""
+    fixture = next((f for f in SHARED_BUILDS if f in item.fixturenames), None)
+    if fixture is not None:
+        group, named = SHARED_BUILDS[fixture]
+        params = getattr(item, "callspec", None)
+        params = params.params if params is not None else {}
+        source = next((params[p] for p in named if p in params), "duckdb")
+        return f"{group}-{str(source).rsplit('-', 1)[-1]}"
+    info = item._fixtureinfo
+    if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+        return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its own hook of the same name)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group the tests of an expensive shared fixture (session fixtures above, and every
-    module-scoped fixture) on one worker; everything else is spread freely."""
+    module-scoped fixture) on one worker; everything else is spread freely. A module with
+    module-scoped fixtures whose other tests share one build joins that build's group
+    (its fixtures are then made once, on that worker). xdist hands out the groups largest
+    first, the free tests (one test each) last."""
+    groups = {item.nodeid: _group(item) for item in items if hasattr(item, "_fixtureinfo")}
+    shared: dict[str, set[str]] = {}
     for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        group = next((g for f, g in SHARED_BUILDS.items() if f in item.fixturenames), None)
-        module_scoped = any(
-            d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs
-        )
-        if group is None and module_scoped:
-            group = item.nodeid.split("::")[0]
+        module, group = item.nodeid.split("::")[0], groups.get(item.nodeid)
+        if group not in (None, module):
+            shared.setdefault(module, set()).add(group)
+    for item in items:
+        module, group = item.nodeid.split("::")[0], groups.get(item.nodeid)
+        if group == module and len(shared.get(module, ())) == 1:
+            (group,) = shared[module]
+        groups[item.nodeid] = group
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
 
@@ -537,6 +561,15 @@ def legacy_warehouse(request, _legacy_built) -> Warehouse:
     """All legacy example logs loaded and built (release 3.18, devel 3.19), once per engine
     and session: for tests that only read it. Its load summary is `.summary`."""
     w, summary = _legacy_built(request.param)
+    w.summary = summary
+    return w
+
+
+@pytest.fixture
+def legacy_duckdb(_legacy_built) -> Warehouse:
+    """`legacy_warehouse` on DuckDB alone, for tests of DuckDB-only steps (the same build:
+    grouped with the DuckDB half of `legacy_warehouse`'s tests)."""
+    w, summary = _legacy_built("duckdb")
     w.summary = summary
     return w
 

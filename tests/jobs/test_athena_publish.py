@@ -43,10 +43,9 @@ def _unload(source: Path, s3, prefix: S3Location, where: dict[str, str] | None =
 
 
 @pytest.fixture
-def built(_legacy_built):
+def built(legacy_duckdb):
     """The DuckDB target's build of the legacy logs: the tables an Athena build would hold."""
-    w, _ = _legacy_built("duckdb")
-    return w
+    return legacy_duckdb
 
 
 @pytest.fixture

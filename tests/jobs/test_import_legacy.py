@@ -19,12 +19,11 @@ def export(w, dest: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def legacy_site(new_warehouse, legacy) -> Path:
-    """The site exported from a warehouse computed from all sample logs (2023 and 2024)."""
-    w = new_warehouse("duckdb").with_manifest(legacy.manifest)
-    tmp = w.tmp
-    w.refresh(legacy.log_dir(tmp / "logs", "20"))
-    return export(w, tmp / "site")
+def legacy_site(_legacy_built, tmp_path_factory) -> Path:
+    """The site exported from a warehouse computed from all sample logs (2023 and 2024): the
+    suite's shared DuckDB build of them (tests/conftest.py), read only."""
+    w, _ = _legacy_built("duckdb")
+    return export(w, tmp_path_factory.mktemp("legacy-site") / "site")
 
 
 def _files(root: Path) -> dict[str, bytes]:
