@@ -177,12 +177,8 @@ select
     cast(null as varchar) as edge_location,
     client as client_ip,
     method,
-    split_part(
-        case
-            when starts_with(target, '/') then target
-            else regexp_replace(target, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*', '')
-        end, '?', 1
-    ) as uri_stem,
+    case when contains(path, '?') then left(path, strpos(path, '?') - 1) else path end
+        as uri_stem,
     case when contains(target, '?') then nullif(substr(target, strpos(target, '?') + 1), '') end
         as uri_query,
     try_cast(status as integer) as status,
@@ -193,7 +189,7 @@ select
         when plain_time then cast(local_at as date)
         else cast(try_strptime(split_part(ts, ':', 1), '%d/%b/%Y') as date)
     end as local_date
-from target
+from path
 """
 
 
@@ -266,6 +262,16 @@ target as (
             )
         ) as target
     from request
+),
+path as (
+    -- the target without the scheme and host of an absolute-form target
+    select
+        *,
+        case
+            when starts_with(target, '/') then target
+            else regexp_replace(target, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*', '')
+        end as path
+    from target
 )"""
 
 
