@@ -54,22 +54,22 @@ scope as (
 ),
 
 windows as (
-    -- the burst window: M-minute blocks of UTC time from 1970-01-01 (M divides a day, so a
-    -- block never spans two days)
+    -- the burst window: the M-minute block of the UTC day (M divides a day, so the blocks
+    -- are those of UTC time counted from midnight)
     select
         *,
         cast(floor(
-            {{ dbt.datediff("cast('1970-01-01' as timestamp)", 'request_at', 'minute') }}
+            ({{ hour_of('request_at') }} * 60 + cast(extract(minute from request_at) as integer))
             / {{ burst_minutes }}.0
-        ) as bigint) as burst_window
+        ) as integer) as burst_window
     from scope
 ),
 
 bursts as (
     -- one address, more than N distinct packages in one window
-    select ip_hash, burst_window
+    select ip_hash, request_date, burst_window
     from windows
-    group by ip_hash, burst_window
+    group by ip_hash, request_date, burst_window
     having count(distinct package) > {{ burst_packages }}
 ),
 
@@ -97,7 +97,10 @@ flagged as (
     left join agent_rules as ar on ar.user_agent = w.user_agent
     left join rules as r on r.rule_id = ar.rule_id
     left join bursts as b
-        on b.ip_hash = w.ip_hash and b.burst_window = w.burst_window
+        on
+            b.ip_hash = w.ip_hash
+            and b.request_date = w.request_date
+            and b.burst_window = w.burst_window
 )
 
 select
