@@ -157,5 +157,6 @@ select
     download_type,
     edge_location,
     file_id,
-    in_manifest
+    in_manifest,
+    user_agent
 from manifest_checked

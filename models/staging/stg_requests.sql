@@ -23,7 +23,8 @@ typed as (
         method,
         status,
         uri_stem,
-        uri_query
+        uri_query,
+        user_agent
     from raw_requests
 )
 

@@ -112,7 +112,11 @@ class AthenaRunner:
 
     def _seeds(self, con: duckdb.DuckDBPyConnection, manifest_csv: Path) -> None:
         nodes = self.compiled("full").manifest["nodes"]
-        csvs = {"categories": PROJECT_DIR / "seeds" / "categories.csv", "packages": manifest_csv}
+        csvs = {
+            "categories": PROJECT_DIR / "seeds" / "categories.csv",
+            "packages": manifest_csv,
+            "automation_rules": PROJECT_DIR / "seeds" / "automation_rules.csv",
+        }
         for name, csv in csvs.items():
             types = nodes[f"seed.webstats.{name}"]["config"]["column_types"]
             cols = ", ".join(f"cast({c} as {t}) as {c}" for c, t in types.items())

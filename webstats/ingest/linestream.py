@@ -57,10 +57,11 @@ def clean_lines(data: bytes) -> bytes:
     is read as ISO-8859-1 (as the legacy generator did), so one stray byte never fails a
     file. Why bytes in, bytes out: a valid chunk (the rule) is only checked, never decoded
     into a str and encoded again (that cost a third of Python's time per line)."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        data = "\n".join(decode_line(raw) for raw in data.split(b"\n")).encode("utf-8")
+    if not data.isascii():  # ASCII is valid UTF-8 (and checked 10x faster than decoded)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = "\n".join(decode_line(raw) for raw in data.split(b"\n")).encode("utf-8")
     if b"\r" in data:  # CRLF line ends are line ends (trimming in SQL cost 2 us a line)
         data = data.replace(b"\r\n", b"\n")
         if data.endswith(b"\r"):

@@ -233,13 +233,12 @@ class BatchReader:
     @staticmethod
     def _parse_chunk(con, file_id: int, chunk, text_file: Path, rows: Path, rejects: Path) -> None:
         """Parse one chunk into a rows and a rejects Parquet file."""
+        # the text read and split into numbered lines in one statement (a table of the
+        # whole text first cost 40 % more)
+        text = "(select ? as file_id, ? as first_number, content as text from read_text(?))"
         con.execute(
-            "create or replace temp table chunk_text as "
-            "select ? as file_id, ? as first_number, content as text from read_text(?)",
+            "create or replace temp table chunk_lines as " + parse_sql.chunk_lines(text),
             [file_id, chunk.first_number, str(text_file)],
-        )
-        con.execute(
-            "create or replace temp table chunk_lines as " + parse_sql.chunk_lines("chunk_text")
         )
         con.execute(
             "create or replace temp table chunk_parsed as " + parse_sql.apache_chunk("chunk_lines")
@@ -270,7 +269,7 @@ class BatchReader:
             "union all select * from chunk_rejects where not exists (from wanted)) "
             f"to {parse_sql.sql_literal(str(rejects))} (format parquet)"
         )
-        con.execute("drop table chunk_text; drop table chunk_lines; drop table chunk_parsed")
+        con.execute("drop table chunk_lines; drop table chunk_parsed")
 
     def close(self) -> None:
         if self.scratch is not None:

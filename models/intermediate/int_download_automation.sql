@@ -1,0 +1,122 @@
+-- Likely automation, per download (docs/rules.md, likely automation): the rows of
+-- `downloads` (int_package_requests with in_manifest, the same columns), each with the
+-- reason a rule of seed `automation_rules` or the burst rule gives (null: none) and the
+-- version of the rules that decided it. Nothing here changes `downloads` or the legacy
+-- marts; other marts join or aggregate this model.
+-- Incremental, delete+insert by (ip_hash, request_date): a run re-derives every
+-- (address, UTC day) that new log files touch, all of its downloads, so a burst that new
+-- files complete is flagged in full, as a full build would. When the rules' version differs
+-- from the stored one, every (address, day) is touched: the flags are re-derived.
+{{ config(
+    materialized='incremental',
+    unique_key=['ip_hash', 'request_date'],
+    incremental_strategy=('merge' if target.type == 'athena' else 'delete+insert'),
+    table_type=('iceberg' if target.type == 'athena' else none),
+    on_schema_change='fail',
+) }}
+
+{%- set burst_packages = var('automation_burst_packages') %}
+{%- set burst_minutes = var('automation_burst_minutes') %}
+
+with rules as (
+    select * from {{ ref('automation_rules') }}
+),
+
+rules_version as (
+    -- the seed's version and the burst parameters: a change of either re-derives
+    select
+        'rules ' || cast(max(rules_version) as varchar(16))
+        || '; burst > {{ burst_packages }} packages in {{ burst_minutes }} min' as rules_label
+    from rules
+),
+
+downloads as (
+    select * from {{ ref('int_package_requests') }}
+    where in_manifest
+),
+
+touched as (
+    -- the (address, day)s to derive: those of new log files, or all when the version changed
+    select distinct ip_hash, request_date
+    from downloads
+    {% if is_incremental() -%}
+    where file_id > (select coalesce(max(file_id), 0) from {{ this }})
+        or (select max(automation_rules_version) from {{ this }})
+        is distinct from (select rv.rules_label from rules_version as rv)
+    {%- endif %}
+),
+
+scope as (
+    select d.*
+    from downloads as d
+    inner join touched as t
+        on t.ip_hash = d.ip_hash and t.request_date = d.request_date
+),
+
+windows as (
+    -- the burst window: the M-minute block of the UTC day (M divides a day, so the blocks
+    -- are those of UTC time counted from midnight)
+    select
+        *,
+        cast(floor(
+            ({{ hour_of('request_at') }} * 60 + cast(extract(minute from request_at) as integer))
+            / {{ burst_minutes }}.0
+        ) as integer) as burst_window
+    from scope
+),
+
+bursts as (
+    -- one address, more than N distinct packages in one window
+    select ip_hash, request_date, burst_window
+    from windows
+    group by ip_hash, request_date, burst_window
+    having count(distinct package) > {{ burst_packages }}
+),
+
+agents as (
+    select distinct user_agent from scope
+    where user_agent is not null
+),
+
+agent_rules as (
+    -- the first rule (lowest rule_id) whose pattern the agent contains, in any letter case
+    select a.user_agent, min(r.rule_id) as rule_id
+    from agents as a
+    inner join rules as r
+        on r.kind = 'user_agent'
+            and {{ dbt.position('r.pattern', 'lower(a.user_agent)') }} > 0
+    group by a.user_agent
+),
+
+flagged as (
+    select
+        w.*,
+        coalesce(r.reason, case when b.ip_hash is not null then 'burst' end)
+            as automation_reason
+    from windows as w
+    left join agent_rules as ar on ar.user_agent = w.user_agent
+    left join rules as r on r.rule_id = ar.rule_id
+    left join bursts as b
+        on
+            b.ip_hash = w.ip_hash
+            and b.request_date = w.request_date
+            and b.burst_window = w.burst_window
+)
+
+select
+    request_at,
+    request_date,
+    request_hour,
+    period_date,
+    ip_hash,
+    status,
+    category,
+    package,
+    package_version,
+    bioc_version,
+    download_type,
+    edge_location,
+    file_id,
+    automation_reason,
+    (select rv.rules_label from rules_version as rv) as automation_rules_version
+from flagged

@@ -1,0 +1,108 @@
+"""Likely automation (docs/rules.md): exact flags on a hand-made log, the incremental run
+equal to a full one, and a change of the rules' version re-deriving every flag.
+
+One warehouse per target (DuckDB file, real PostgreSQL schema); only the seeds and
+int_download_automation with its parents run, with the burst rule set to more than 2
+distinct packages in 10 minutes (3 in the version-change step).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from webstats.jobs.dbt import run_dbt
+
+R_AGENT = "R (4.3.2 x86_64-pc-linux-gnu x86_64 linux-gnu)"
+#: as published in the crawler-user-agents list (docs/rules.md, likely automation)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+BURST, CRAWLER, PERSON = "198.51.100.1", "198.51.100.2", "198.51.100.3"
+N2 = {"automation_burst_packages": 2, "automation_burst_minutes": 10}
+N3 = {"automation_burst_packages": 3, "automation_burst_minutes": 10}
+MODELS = "+int_download_automation"
+
+
+def _line(ip: str, hms: str, package: str, agent: str) -> str:
+    uri = f"/packages/3.18/bioc/src/contrib/{package}_1.0.tar.gz"
+    return f'{ip} - - [15/Jan/2024:{hms} +0000] "GET {uri} HTTP/1.1" 200 5 "-" "{agent}"'
+
+
+FIRST = [
+    _line(BURST, "10:01:00", "ACME", R_AGENT),
+    _line(BURST, "10:02:00", "a4Base", R_AGENT),
+    _line(CRAWLER, "10:03:00", "ACME", GOOGLEBOT),
+    _line(PERSON, "10:04:00", "ACME", R_AGENT),
+]
+#: a later file completes the burst: a third distinct package in the same 10-minute block
+SECOND = [_line(BURST, "10:05:00", "oldpkg", R_AGENT)]
+
+
+def _flags(w) -> list[tuple]:
+    return w.query(
+        "select package, request_at, automation_reason, automation_rules_version "
+        "from int_download_automation order by request_at"
+    )
+
+
+def _run(w, dbt_vars: dict, *extra: str) -> None:
+    run_dbt(w.settings, ["run", "--select", MODELS, *extra], dbt_vars=dbt_vars)
+
+
+@pytest.fixture(scope="module")
+def steps(module_warehouse, logs):
+    """The flags after each step: first file (first run), second file (incremental run),
+    a full rebuild, the version change (incremental), and its full rebuild."""
+    w = module_warehouse.with_manifest(logs.MANIFEST)
+    first, second = w.tmp / "auto" / "access-1.log", w.tmp / "auto2" / "access-2.log"
+    logs.write(first, "\n".join(FIRST) + "\n")
+    logs.write(second, "\n".join(SECOND) + "\n")
+    assert w.load(first).ok
+    run_dbt(w.settings, ["seed"], dbt_vars=N2)
+    _run(w, N2)
+    out = {"first": _flags(w)}
+    assert w.load(second).ok
+    _run(w, N2)
+    out["incremental"] = _flags(w)
+    _run(w, N2, "--full-refresh")
+    out["full"] = _flags(w)
+    _run(w, N3)
+    out["changed"] = _flags(w)
+    _run(w, N3, "--full-refresh")
+    out["changed_full"] = _flags(w)
+    return out
+
+
+V2 = "rules 1; burst > 2 packages in 10 min"
+V3 = "rules 1; burst > 3 packages in 10 min"
+
+
+def test_user_agent_and_burst_flags(steps):
+    reasons = [(p, r, v) for p, _, r, v in steps["first"]]
+    assert reasons == [
+        ("ACME", None, V2),  # the burst address: 2 packages so far, not more than 2
+        ("a4Base", None, V2),
+        ("ACME", "crawler:googlebot", V2),
+        ("ACME", None, V2),
+    ]
+    reasons = [(p, r) for p, _, r, _ in steps["incremental"]]
+    assert reasons == [
+        ("ACME", "burst"),  # the second file's package makes 3 in the block: all flagged
+        ("a4Base", "burst"),
+        ("ACME", "crawler:googlebot"),
+        ("ACME", None),
+        ("oldpkg", "burst"),
+    ]
+
+
+def test_incremental_run_equals_full_build(steps):
+    assert steps["incremental"] == steps["full"]
+
+
+def test_a_new_rules_version_re_derives_every_flag(steps):
+    assert [(p, r, v) for p, _, r, v in steps["changed"]] == [
+        ("ACME", None, V3),
+        ("a4Base", None, V3),
+        ("ACME", "crawler:googlebot", V3),
+        ("ACME", None, V3),
+        ("oldpkg", None, V3),
+    ]
+    assert steps["changed"] == steps["changed_full"]
