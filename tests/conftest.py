@@ -57,6 +57,7 @@ SERVED_MARTS = (
     "package_scores",
     "log_coverage",
     "daily_package_downloads",
+    "daily_downloads",
 )
 MARTS = ("downloads", *SERVED_MARTS)
 #: the Bioconductor release and devel that the test data's expectations assume
