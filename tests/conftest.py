@@ -372,6 +372,8 @@ class Req:
     when: str = "2024-01-15 10:00:00"
     query: str = "-"
     edge: str = "IAD89-P1"
+    #: the user agent as sent (CloudFront lines URL-encode its spaces); None: R's own
+    ua: str | None = None
 
 
 class LogBuilder:
@@ -408,7 +410,9 @@ class LogBuilder:
             "cs(Host)": "d2nsi8cfpgrgm1.cloudfront.net",
             "cs-uri-stem": r.uri,
             "sc-status": str(r.status),
-            "cs(User-Agent)": "R%20(4.3.2%20x86_64-pc-linux-gnu)",
+            "cs(User-Agent)": (
+                "R%20(4.3.2%20x86_64-pc-linux-gnu)" if r.ua is None else r.ua.replace(" ", "%20")
+            ),
             "cs-uri-query": r.query,
         }
         return "\t".join(values.get(f, "-") for f in fields)
@@ -428,7 +432,7 @@ class LogBuilder:
         target = r.uri + ("" if r.query == "-" else "?" + r.query)
         line = f'{r.ip} - - [{stamp}] "{r.method} {target} HTTP/1.1" {r.status} 1234'
         if combined:
-            line += ' "-" "R (4.3.2 x86_64-pc-linux-gnu)"'
+            line += ' "-" "' + (r.ua or "R (4.3.2 x86_64-pc-linux-gnu)") + '"'
         return line
 
     #: the legacy generator's access_log columns and types (its stats_utils.py, in the
