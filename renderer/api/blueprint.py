@@ -33,6 +33,7 @@ from renderer.api.params import (
     choice,
     days,
     parse_date,
+    parse_filters,
     parse_packages,
     parse_period,
     parse_top_n,
@@ -175,22 +176,37 @@ def get_data() -> Response:
     time_group = choice("time_group", GET_DATA_TIME_GROUPS, required=False)
     if second is not None and second == group_by:
         raise ApiError("invalid second_group_by; it must differ from group_by")
-    snap = _snapshot()
+    filters = parse_filters()
     columns = [group_by] if second is None else [group_by, second]
-    if q.grouped_count(snap, model, columns, time_group, run=_in_slot) > GET_DATA_MAX_GROUPS:
+    if q.source_for(columns, filters) is None:
+        raise ApiError(
+            "bioc_version and download_type cannot be combined with client, r_version, os, "
+            "arch, country or edge_country (as a grouping or a filter)"
+        )
+    snap = _snapshot()
+    count = q.grouped_count(snap, model, columns, time_group, run=_in_slot, filters=filters)
+    if count > GET_DATA_MAX_GROUPS:
         raise ApiError(
             f"too many groups; get_data answers at most {GET_DATA_MAX_GROUPS:,} "
             "(ask a coarser time_group, or /api/downloads/range for packages per day)"
         )
-    key = ("get_data", q.MODELS[model], group_by, second, time_group)
-    return _respond(snap, key, lambda: _get_data(snap, model, group_by, second, time_group))
+    chosen = tuple(sorted(filters.items()))
+    key = ("get_data", q.MODELS[model], group_by, second, time_group, chosen)
+    return _respond(
+        snap, key, lambda: _get_data(snap, model, group_by, second, time_group, filters)
+    )
 
 
 def _get_data(
-    snap: Snapshot, model: str, group_by: str, second: str | None, time_group: str | None
+    snap: Snapshot,
+    model: str,
+    group_by: str,
+    second: str | None,
+    time_group: str | None,
+    filters: dict[str, str],
 ) -> list[dict[str, Any]]:
     columns = [group_by] if second is None else [group_by, second]
-    rows = q.grouped_counts(snap, model, columns, time_group)
+    rows = q.grouped_counts(snap, model, columns, time_group, filters)
     if second is None:
         return [_flat_entry(group_by, r, time_group) for r in rows]
     return _nested_entries(group_by, second, rows, time_group)
@@ -304,6 +320,34 @@ def downloads_point(period: str, packages: str) -> Response:
 def downloads_range(period: str, packages: str) -> Response:
     """Downloads per day of one package (or up to 128) in a period of at most 18 months."""
     return _per_package("range", period, packages, RANGE_MAX_MONTHS)
+
+
+@bp.get("/downloads/breakdown/<period>/<package>")
+def downloads_breakdown(period: str, package: str) -> Response:
+    """Downloads of one package in a period per value of one client dimension (`by`)."""
+    by = choice("by", tuple(q.DIMENSIONS))
+    names, bulk = parse_packages(package)
+    if bulk:
+        raise ApiError("one package only; the breakdown answers one package at a time")
+    snap = _snapshot()
+    start, end = parse_period(period, snap.valid_thru, PERIOD_MAX_MONTHS)
+    if names[0] not in q.known_packages(snap):
+        raise ApiError("package not found", 404)
+    key = ("breakdown", start, end, names[0], by)
+    return _respond(
+        snap,
+        key,
+        lambda: {
+            "package": names[0],
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "by": by,
+            "breakdown": [
+                {"value": value, "downloads": n}
+                for value, n in q.breakdown(snap, names[0], start, end, by)
+            ],
+        },
+    )
 
 
 def _per_package(kind: str, period: str, packages: str, max_months: int) -> Response:

@@ -16,6 +16,7 @@ from renderer.api.cranlogs import DAILY_CELLS_MAX, DAILY_MAX_MONTHS, POST_MAX
 from renderer.api.params import (
     BULK_MAX,
     DATE_PATTERN,
+    FILTER_PATTERNS,
     GET_DATA_MAX_GROUPS,
     GET_DATA_TIME_GROUPS,
     GLOBAL_SUM_TIME_GROUPS,
@@ -91,6 +92,14 @@ def _path(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]
 
 MODEL = _query("model", {"type": "string", "enum": list(q.MODELS)}, "Data model.", required=True)
 COLUMN = {"type": "string", "enum": list(q.GROUP_COLUMNS)}
+#: get_data's filters by the client's dimensions (countries by ISO code); with any of them,
+#: or grouped by one, bioc_version and download_type are not available (400)
+FILTERS = [
+    _query(
+        name, {"type": "string", "pattern": f"^({pattern})$"}, f"Only downloads with this {name}."
+    )
+    for name, pattern in FILTER_PATTERNS.items()
+]
 
 
 def _period(max_months: int) -> dict[str, Any]:
@@ -129,7 +138,8 @@ SCHEMAS: dict[str, Any] = {
     "GroupValue": {
         "type": "string",
         "nullable": True,
-        "description": "A value of the grouping column; `country` is always null (unknown).",
+        "description": "A value of the grouping column; null when unknown. `country` and "
+        "`edge_country` are English country names.",
     },
     "DataEntry": {
         "type": "object",
@@ -153,6 +163,31 @@ SCHEMAS: dict[str, Any] = {
                     ]
                 }
                 for col in q.GROUP_COLUMNS
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Breakdown": {
+        "type": "object",
+        "required": ["package", "start", "end", "by", "breakdown"],
+        "properties": {
+            "package": {"type": "string"},
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "by": {"type": "string", "enum": list(q.DIMENSIONS)},
+            "breakdown": {
+                "type": "array",
+                "description": "Most downloaded first; `value` null for unknown; countries "
+                "by English name.",
+                "items": {
+                    "type": "object",
+                    "required": ["value", "downloads"],
+                    "properties": {
+                        "value": {"type": "string", "nullable": True},
+                        "downloads": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
             },
         },
         "additionalProperties": False,
@@ -519,6 +554,7 @@ PATHS: dict[str, Any] = {
                     {"type": "string", "enum": list(GET_DATA_TIME_GROUPS)},
                     "Bucket by UTC year (`YYYY`), month (`YYYY-MM-01`) or day (`YYYY-MM-DD`).",
                 ),
+                *FILTERS,
             ],
             "responses": {
                 **_ok({"type": "array", "items": _ref("DataEntry")}, "Grouped counts."),
@@ -576,6 +612,27 @@ PATHS: dict[str, Any] = {
             "parameters": [PERIOD, PACKAGES],
             "responses": {
                 **_ok(_bulk_or_single("Point"), "Downloads in the period."),
+                **_errors(400, 404),
+            },
+        }
+    },
+    "/api/downloads/breakdown/{period}/{package}": {
+        "get": {
+            "operationId": "downloads_breakdown",
+            "summary": "Downloads of one package in a period per client, R version, OS, "
+            "architecture, country or edge country.",
+            "parameters": [
+                PERIOD,
+                _path("package", {"type": "string", "pattern": f"^{NAME}$"}, "Package name."),
+                _query(
+                    "by",
+                    {"type": "string", "enum": list(q.DIMENSIONS)},
+                    "The dimension (docs/rules.md, the client of a download).",
+                    required=True,
+                ),
+            ],
+            "responses": {
+                **_ok(_ref("Breakdown"), "Downloads per value."),
                 **_errors(400, 404),
             },
         }
