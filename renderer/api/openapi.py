@@ -539,7 +539,10 @@ PATHS: dict[str, Any] = {
             "operationId": "get_data",
             "summary": "Downloads grouped by one or two columns, optionally per time bucket.",
             "description": f"At most {GET_DATA_MAX_GROUPS:,} groups: a grouping of the data "
-            "with more (say every package per day) is refused with 400.",
+            "with more (say every package per day) is refused with 400. The client dimensions "
+            "(client, r_version, os, arch, country, edge_country; as groupings or filters) come "
+            "from a daily table without bioc_version and download_type: combining them is "
+            "refused with 400.",
             "parameters": [
                 MODEL,
                 _query("group_by", COLUMN, "Grouping column.", required=True),
