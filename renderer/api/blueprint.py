@@ -322,32 +322,39 @@ def downloads_range(period: str, packages: str) -> Response:
     return _per_package("range", period, packages, RANGE_MAX_MONTHS)
 
 
-@bp.get("/downloads/breakdown/<period>/<package>")
-def downloads_breakdown(period: str, package: str) -> Response:
-    """Downloads of one package in a period per value of one client dimension (`by`)."""
+@bp.get("/downloads/breakdown/<period>/<packages>")
+def downloads_breakdown(period: str, packages: str) -> Response:
+    """Downloads of one package (or up to 128) in a period per value of one client
+    dimension (`by`: docs/rules.md, the client of a download)."""
     by = choice("by", tuple(q.DIMENSIONS))
-    names, bulk = parse_packages(package)
-    if bulk:
-        raise ApiError("one package only; the breakdown answers one package at a time")
+    names, bulk = parse_packages(packages)
     snap = _snapshot()
     start, end = parse_period(period, snap.valid_thru, PERIOD_MAX_MONTHS)
-    if names[0] not in q.known_packages(snap):
+    known = q.known_packages(snap)
+    if not bulk and names[0] not in known:
         raise ApiError("package not found", 404)
-    key = ("breakdown", start, end, names[0], by)
-    return _respond(
-        snap,
-        key,
-        lambda: {
-            "package": names[0],
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "by": by,
-            "breakdown": [
-                {"value": value, "downloads": n}
-                for value, n in q.breakdown(snap, names[0], start, end, by)
-            ],
-        },
-    )
+    key = ("breakdown", start, end, tuple(names), bulk, by)
+    return _respond(snap, key, lambda: _breakdown_payload(snap, names, bulk, start, end, by))
+
+
+def _breakdown_payload(
+    snap: Snapshot, names: list[str], bulk: bool, start: dt.date, end: dt.date, by: str
+) -> dict[str, Any]:
+    known = q.known_packages(snap)
+    found = [n for n in names if n in known]
+    counts = q.breakdown(snap, found, start, end, by) if found else {}
+    span = {"start": start.isoformat(), "end": end.isoformat(), "by": by}
+    entries = {
+        name: {
+            "package": name,
+            **span,
+            "breakdown": [{"value": v, "downloads": n} for v, n in counts[name]],
+        }
+        for name in found
+    }
+    if not bulk:
+        return entries[names[0]]
+    return {name: entries.get(name) for name in names}
 
 
 def _per_package(kind: str, period: str, packages: str, max_months: int) -> Response:

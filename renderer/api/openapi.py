@@ -619,14 +619,14 @@ PATHS: dict[str, Any] = {
             },
         }
     },
-    "/api/downloads/breakdown/{period}/{package}": {
+    "/api/downloads/breakdown/{period}/{packages}": {
         "get": {
             "operationId": "downloads_breakdown",
-            "summary": "Downloads of one package in a period per client, R version, OS, "
-            "architecture, country or edge country.",
+            "summary": "Downloads of one or more packages in a period per client, R version, "
+            "OS, architecture, country or edge country.",
             "parameters": [
                 PERIOD,
-                _path("package", {"type": "string", "pattern": f"^{NAME}$"}, "Package name."),
+                PACKAGES,
                 _query(
                     "by",
                     {"type": "string", "enum": list(q.DIMENSIONS)},
@@ -635,7 +635,7 @@ PATHS: dict[str, Any] = {
                 ),
             ],
             "responses": {
-                **_ok(_ref("Breakdown"), "Downloads per value."),
+                **_ok(_bulk_or_single("Breakdown"), "Downloads per value."),
                 **_errors(400, 404),
             },
         }

@@ -184,20 +184,25 @@ def grouped_count(
 
 
 def breakdown(
-    snap: Snapshot, package: str, start: dt.date, end: dt.date, by: str
-) -> list[tuple[str | None, int]]:
-    """Downloads of one package in [start, end] (UTC days) per value of the client dimension
-    `by` (a DIMENSIONS key), most downloaded first, then by value (None last); countries by
-    English name. One package's days of the daily mart: bounded by the period."""
+    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date, by: str
+) -> dict[str, list[tuple[str | None, int]]]:
+    """Downloads of each package in [start, end] (UTC days) per value of the client
+    dimension `by` (a DIMENSIONS key), most downloaded first, then by value (None last);
+    countries by English name. The packages' days of the daily mart: bounded by the period
+    and the number of packages (at most BULK_MAX)."""
+    placeholders, params = _in_list(packages)
     rows = snap.rows(
-        f"select {DIMENSIONS[by]}, sum(downloads) from daily_downloads "
-        "where package = :package and download_date >= :start and download_date <= :end "
-        "group by 1",
-        {"package": package, "start": start, "end": end},
+        f"select package, {DIMENSIONS[by]}, sum(downloads) from daily_downloads "
+        f"where package in ({placeholders}) and download_date >= :start "
+        "and download_date <= :end group by 1, 2",
+        {**params, "start": start, "end": end},
     )
     names = country_names(snap) if by in COUNTRY_COLUMNS else {}
-    out = [(names.get(v, v) if v is not None else None, _int(n)) for v, n in rows]
-    out.sort(key=lambda r: (-r[1], r[0] is None, r[0] or ""))
+    out: dict[str, list[tuple[str | None, int]]] = {name: [] for name in packages}
+    for package, value, n in rows:
+        out[package].append((names.get(value, value) if value is not None else None, _int(n)))
+    for entries in out.values():
+        entries.sort(key=lambda r: (-r[1], r[0] is None, r[0] or ""))
     return out
 
 

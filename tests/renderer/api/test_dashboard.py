@@ -161,7 +161,8 @@ def test_breakdown_of_one_package(client):
         {"value": None, "downloads": total}
     ]
     assert client.get(url.replace("alpha", "nosuchpkg")).status_code == 404
-    assert client.get(url.replace("alpha", "alpha,beta")).status_code == 400
+    bulk = get(client, url.replace("alpha", "alpha,nosuchpkg"))
+    assert bulk == {"alpha": answer, "nosuchpkg": None}
     assert client.get(url.replace("edge_country", "bioc_version")).status_code == 400
 
 

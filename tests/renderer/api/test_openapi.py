@@ -41,7 +41,7 @@ def test_document_is_served_and_valid(client):
         "/api/get_daily_downloads",
         "/api/downloads/point/{period}/{packages}",
         "/api/downloads/range/{period}/{packages}",
-        "/api/downloads/breakdown/{period}/{package}",
+        "/api/downloads/breakdown/{period}/{packages}",
         "/api/top/{period}/{n}",
         "/api/get_todays_downloads",
         "/api/downloads/daily/{period}/{packages}",
