@@ -47,14 +47,22 @@ def country_of(address: str | None) -> str | None:
     """ISO alpha-2 country of a client address, None when unknown (see the module doc)."""
     if not address:
         return None
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return None
-    if not ip.is_global:  # private, loopback, link-local, reserved, documentation
-        return None
-    code = _database().lookup(str(ip)).country_code
+    address = address.strip()
+    if _database.cache_info().currsize == 0 and not _is_global(address):
+        return None  # not worth loading the database for (private, reserved, not an address)
+    # the database itself answers `--` for private, reserved and documentation ranges and
+    # for what it does not place, and no code for what is not an address: one lookup, no
+    # parsing of our own in the hot path of a load (docs/benchmarks.md)
+    code = _database().lookup(address).country_code
     return code if code and _COUNTRY_CODE.match(code) else None
+
+
+def _is_global(address: str) -> bool:
+    """A public address (not private, loopback, link-local, reserved or documentation)."""
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:
+        return False
 
 
 class CountryLookup:
