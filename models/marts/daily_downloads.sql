@@ -6,7 +6,10 @@
 -- Incremental as hourly_downloads: a day's count is its stored count plus the downloads of
 -- the log files loaded since the previous run (source_file_id is the watermark), and only
 -- the days those touch are rewritten; the result equals a full build.
-{%- set keys = ['download_date', 'category', 'package', 'client', 'r_version', 'os', 'arch', 'country', 'edge_country'] %}
+{%- set keys = [
+    'download_date', 'category', 'package',
+    'client', 'r_version', 'os', 'arch', 'country', 'edge_country',
+] %}
 {{ config(
     materialized='incremental',
     unique_key=keys,
@@ -28,13 +31,13 @@ described as (
         d.request_date as download_date,
         d.category,
         d.package,
+        d.file_id,
         coalesce(d.client, '') as client,
         coalesce(d.r_version, '') as r_version,
         coalesce(d.os, '') as os,
         coalesce(d.arch, '') as arch,
         coalesce(d.client_country, '') as country,
-        coalesce(e.country_code, '') as edge_country,
-        d.file_id
+        coalesce(e.country_code, '') as edge_country
     from new_downloads as d
     left join edge_locations as e
         on e.edge_code = substr(d.edge_location, 1, 3)
@@ -66,9 +69,15 @@ daily as (
         greatest(a.source_file_id, coalesce(s.source_file_id, 0)) as source_file_id
     from added as a
     left join stored as s
-        on {% for k in keys -%}
-        {{ 'and ' if not loop.first }}s.{{ k }} = a.{{ k }}
-        {% endfor %}
+        on s.download_date = a.download_date
+            and s.category = a.category
+            and s.package = a.package
+            and s.client = a.client
+            and s.r_version = a.r_version
+            and s.os = a.os
+            and s.arch = a.arch
+            and s.country = a.country
+            and s.edge_country = a.edge_country
 )
 
 select
