@@ -12,6 +12,11 @@ and peak RSS (ru_maxrss of that process):
   cloudfront  `load_paths` of the CloudFront files into a fresh DuckDB warehouse
   ref         a bare DuckDB `read_csv` of the combined file's bytes, one column per line,
               into a table (what reading the bytes costs at all)
+
+With `--public-ips` the addresses are public ones (about 440,000 distinct, as the private
+default), so the client-country lookup of every distinct address (webstats/ingest/geo.py)
+is part of the cost; give it its own `--work` directory (the files keep their names, so an
+older checkout's script run with the same `--work` loads the very same files).
 """
 
 from __future__ import annotations
@@ -38,16 +43,21 @@ PACKAGES = ("ACME_2.58.0", "a4Base_1.50.0", "limma_3.58.1", "edgeR_4.0.2", "DESe
 CF_FILE_LINES = 500_000
 
 
-def _request(i: int) -> tuple[str, str, str, str, str]:
+#: first octets of the --public-ips addresses (public unicast ranges of several regions)
+PUBLIC_FIRST = (23, 31, 41, 49, 62, 77, 81, 89, 101, 121, 133, 151, 177, 185, 190, 200)
+
+
+def _request(i: int, public: bool = False) -> tuple[str, str, str, str, str]:
     """(time hh:mm:ss, ip, uri, status, agent) of synthetic request i (one day)."""
     s = i * 86_400 // 10_000_000 % 86_400
     stamp = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
-    ip = f"10.{i % 251}.{i // 251 % 251}.{i % 7 + 1}"
+    first = PUBLIC_FIRST[i % 16] if public else 10
+    ip = f"{first}.{i % 251}.{i // 251 % 251}.{i % 7 + 1}"
     uri = f"/packages/3.18/bioc/src/contrib/{PACKAGES[i % 5]}.tar.gz"
     return stamp, ip, uri, "200" if i % 13 else "404", AGENTS[i % 3]
 
 
-def generate(work: Path, lines: int) -> tuple[Path, Path]:
+def generate(work: Path, lines: int, public: bool = False) -> tuple[Path, Path]:
     """The combined file and the CloudFront directory for `lines` requests (cached)."""
     from webstats.ingest.formats import CLOUDFRONT_FIELDS
 
@@ -61,7 +71,7 @@ def generate(work: Path, lines: int) -> tuple[Path, Path]:
         for start in range(0, lines, CF_FILE_LINES):
             a_lines, c_lines = [], []
             for i in range(start, min(lines, start + CF_FILE_LINES)):
-                t, ip, uri, status, agent = _request(i)
+                t, ip, uri, status, agent = _request(i, public)
                 a_lines.append(
                     f'{ip} - - [15/Jan/2024:{t} +0000] "GET {uri} HTTP/1.1" {status} 12345 '
                     f'"-" "{agent}"\n'
@@ -127,13 +137,14 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-load")
     ap.add_argument("--steps", default="apache,cloudfront,ref")
+    ap.add_argument("--public-ips", action="store_true")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(*args.child)
         return
     args.work.mkdir(parents=True, exist_ok=True)
-    apache, cf_dir = generate(args.work, args.lines)
+    apache, cf_dir = generate(args.work, args.lines, args.public_ips)
     sources = {"apache": apache, "cloudfront": cf_dir, "ref": apache}
     for step in args.steps.split(","):
         db = args.work / f"{step}.duckdb"

@@ -57,6 +57,7 @@ SERVED_MARTS = (
     "package_scores",
     "log_coverage",
     "daily_package_downloads",
+    "daily_downloads",
 )
 MARTS = ("downloads", *SERVED_MARTS)
 #: the Bioconductor release and devel that the test data's expectations assume
@@ -395,6 +396,8 @@ class Req:
     when: str = "2024-01-15 10:00:00"
     query: str = "-"
     edge: str = "IAD89-P1"
+    #: the user agent as sent (CloudFront lines URL-encode its spaces); None: R's own
+    ua: str | None = None
 
 
 class LogBuilder:
@@ -431,7 +434,9 @@ class LogBuilder:
             "cs(Host)": "d2nsi8cfpgrgm1.cloudfront.net",
             "cs-uri-stem": r.uri,
             "sc-status": str(r.status),
-            "cs(User-Agent)": "R%20(4.3.2%20x86_64-pc-linux-gnu)",
+            "cs(User-Agent)": (
+                "R%20(4.3.2%20x86_64-pc-linux-gnu)" if r.ua is None else r.ua.replace(" ", "%20")
+            ),
             "cs-uri-query": r.query,
         }
         return "\t".join(values.get(f, "-") for f in fields)
@@ -451,7 +456,7 @@ class LogBuilder:
         target = r.uri + ("" if r.query == "-" else "?" + r.query)
         line = f'{r.ip} - - [{stamp}] "{r.method} {target} HTTP/1.1" {r.status} 1234'
         if combined:
-            line += ' "-" "R (4.3.2 x86_64-pc-linux-gnu)"'
+            line += ' "-" "' + (r.ua or "R (4.3.2 x86_64-pc-linux-gnu)") + '"'
         return line
 
     #: the legacy generator's access_log columns and types (its stats_utils.py, in the

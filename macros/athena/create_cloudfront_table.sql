@@ -71,6 +71,8 @@ select
   sc_bytes as bytes_sent,
   nullif(cs_user_agent, '-') as user_agent,
   cast(null as date) as local_date,
+  -- no client-country lookup on Athena (the loader makes it; docs/dimensions.md): unknown
+  cast(null as varchar) as client_country,
   delivery_date
 from {{ schema }}.cloudfront_logs
 {%- endmacro %}

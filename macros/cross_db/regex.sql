@@ -29,3 +29,22 @@
 {% macro athena__regex_matches(expr, pattern) -%}
   regexp_like({{ expr }}, '{{ pattern }}')
 {%- endmacro %}
+
+
+{% macro regex_extract(expr, pattern) -%}
+  {#- The first capturing group of the first match of `pattern` in `expr`, null when it
+      does not match (patterns here have exactly one capturing group). -#}
+  {{ return(adapter.dispatch('regex_extract', 'webstats')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_extract(expr, pattern) -%}
+  nullif(regexp_extract({{ expr }}, '{{ pattern }}', 1), '')
+{%- endmacro %}
+
+{% macro postgres__regex_extract(expr, pattern) -%}
+  (regexp_match({{ expr }}, '{{ pattern }}'))[1]
+{%- endmacro %}
+
+{% macro athena__regex_extract(expr, pattern) -%}
+  regexp_extract({{ expr }}, '{{ pattern }}', 1)
+{%- endmacro %}

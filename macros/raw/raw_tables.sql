@@ -19,7 +19,11 @@ create table if not exists raw_requests (
     -- the day of the request in the log's own time zone, where the log gives a local time
     -- with its offset (Apache, Squid, nginx, the legacy archive); null when the log is in
     -- UTC (CloudFront): the period a request counts in (docs/rules.md, periods)
-    local_date date
+    local_date date,
+    -- the client's country (ISO 3166-1 alpha-2), looked up by the loader from client_ip
+    -- before anything hashes it (webstats/ingest/geo.py); null when unknown, private or a
+    -- documentation range (docs/dimensions.md)
+    client_country varchar
 );
 create table if not exists load_ledger (
     file_id integer primary key,

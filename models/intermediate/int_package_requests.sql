@@ -141,6 +141,27 @@ manifest_checked as (
     left join manifest as m
         on m.package = r.package
             and m.category = r.category
+),
+
+decoded_agents as (
+    -- not a step of the rule: what the download says about its client. The user agent as
+    -- the client sent it (CloudFront logs it URL-encoded)
+    select
+        *,
+        {{ ua_text('user_agent') }} as ua
+    from manifest_checked
+),
+
+client_described as (
+    -- the client, its R version and platform (macros/cross_db/user_agent.sql; docs/rules.md,
+    -- the client of a download)
+    select
+        *,
+        {{ ua_client('ua') }} as client,
+        {{ ua_r_version('ua') }} as r_version,
+        {{ ua_os('ua') }} as os,
+        {{ ua_arch('ua') }} as arch
+    from decoded_agents
 )
 
 select
@@ -158,5 +179,10 @@ select
     edge_location,
     file_id,
     in_manifest,
-    user_agent
-from manifest_checked
+    user_agent,
+    client,
+    r_version,
+    os,
+    arch,
+    client_country
+from client_described

@@ -31,7 +31,12 @@ counted as (
         bioc_version,
         download_type,
         edge_location,
-        file_id
+        file_id,
+        client,
+        r_version,
+        os,
+        arch,
+        client_country
     from package_requests
     where in_manifest
 )

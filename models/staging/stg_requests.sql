@@ -24,7 +24,10 @@ typed as (
         status,
         uri_stem,
         uri_query,
-        user_agent
+        -- what the client says it is, and the country the loader looked its address up in
+        -- (null where unknown); read by int_package_requests (docs/rules.md, client)
+        user_agent,
+        client_country
     from raw_requests
 )
 

@@ -37,6 +37,7 @@ from renderer.api.params import (
     choice,
     days,
     parse_date,
+    parse_filters,
     parse_packages,
     parse_period,
     parse_top_n,
@@ -196,22 +197,37 @@ def get_data() -> Response:
     time_group = choice("time_group", GET_DATA_TIME_GROUPS, required=False)
     if second is not None and second == group_by:
         raise ApiError("invalid second_group_by; it must differ from group_by")
-    snap = _snapshot()
+    filters = parse_filters()
     columns = [group_by] if second is None else [group_by, second]
-    if q.grouped_count(snap, model, columns, time_group, run=_in_slot) > GET_DATA_MAX_GROUPS:
+    if q.source_for(columns, filters) is None:
+        raise ApiError(
+            "bioc_version and download_type cannot be combined with client, r_version, os, "
+            "arch, country or edge_country (as a grouping or a filter)"
+        )
+    snap = _snapshot()
+    count = q.grouped_count(snap, model, columns, time_group, run=_in_slot, filters=filters)
+    if count > GET_DATA_MAX_GROUPS:
         raise ApiError(
             f"too many groups; get_data answers at most {GET_DATA_MAX_GROUPS:,} "
             "(ask a coarser time_group, or /api/downloads/range for packages per day)"
         )
-    key = ("get_data", q.MODELS[model], group_by, second, time_group)
-    return _respond(snap, key, lambda: _get_data(snap, model, group_by, second, time_group))
+    chosen = tuple(sorted(filters.items()))
+    key = ("get_data", q.MODELS[model], group_by, second, time_group, chosen)
+    return _respond(
+        snap, key, lambda: _get_data(snap, model, group_by, second, time_group, filters)
+    )
 
 
 def _get_data(
-    snap: Snapshot, model: str, group_by: str, second: str | None, time_group: str | None
+    snap: Snapshot,
+    model: str,
+    group_by: str,
+    second: str | None,
+    time_group: str | None,
+    filters: dict[str, str],
 ) -> list[dict[str, Any]]:
     columns = [group_by] if second is None else [group_by, second]
-    rows = q.grouped_counts(snap, model, columns, time_group)
+    rows = q.grouped_counts(snap, model, columns, time_group, filters)
     if second is None:
         return [_flat_entry(group_by, r, time_group) for r in rows]
     return _nested_entries(group_by, second, rows, time_group)
@@ -325,6 +341,41 @@ def downloads_point(period: str, packages: str) -> Response:
 def downloads_range(period: str, packages: str) -> Response:
     """Downloads per day of one package (or up to 128) in a period of at most 18 months."""
     return _per_package("range", period, packages, RANGE_MAX_MONTHS)
+
+
+@bp.get("/downloads/breakdown/<period>/<packages>")
+def downloads_breakdown(period: str, packages: str) -> Response:
+    """Downloads of one package (or up to 128) in a period per value of one client
+    dimension (`by`: docs/rules.md, the client of a download)."""
+    by = choice("by", tuple(q.DIMENSIONS))
+    names, bulk = parse_packages(packages)
+    snap = _snapshot()
+    start, end = parse_period(period, snap.valid_thru, PERIOD_MAX_MONTHS)
+    known = q.known_packages(snap)
+    if not bulk and names[0] not in known:
+        raise ApiError("package not found", 404)
+    key = ("breakdown", start, end, tuple(names), bulk, by)
+    return _respond(snap, key, lambda: _breakdown_payload(snap, names, bulk, start, end, by))
+
+
+def _breakdown_payload(
+    snap: Snapshot, names: list[str], bulk: bool, start: dt.date, end: dt.date, by: str
+) -> dict[str, Any]:
+    known = q.known_packages(snap)
+    found = [n for n in names if n in known]
+    counts = q.breakdown(snap, found, start, end, by) if found else {}
+    span = {"start": start.isoformat(), "end": end.isoformat(), "by": by}
+    entries = {
+        name: {
+            "package": name,
+            **span,
+            "breakdown": [{"value": v, "downloads": n} for v, n in counts[name]],
+        }
+        for name in found
+    }
+    if not bulk:
+        return entries[names[0]]
+    return {name: entries.get(name) for name in names}
 
 
 def _per_package(kind: str, period: str, packages: str, max_months: int) -> Response:

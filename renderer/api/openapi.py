@@ -16,6 +16,7 @@ from renderer.api.cranlogs import DAILY_CELLS_MAX, DAILY_MAX_MONTHS, POST_MAX
 from renderer.api.params import (
     BULK_MAX,
     DATE_PATTERN,
+    FILTER_PATTERNS,
     GET_DATA_MAX_GROUPS,
     GET_DATA_TIME_GROUPS,
     GLOBAL_SUM_TIME_GROUPS,
@@ -91,6 +92,14 @@ def _path(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]
 
 MODEL = _query("model", {"type": "string", "enum": list(q.MODELS)}, "Data model.", required=True)
 COLUMN = {"type": "string", "enum": list(q.GROUP_COLUMNS)}
+#: get_data's filters by the client's dimensions (countries by ISO code); with any of them,
+#: or grouped by one, bioc_version and download_type are not available (400)
+FILTERS = [
+    _query(
+        name, {"type": "string", "pattern": f"^({pattern})$"}, f"Only downloads with this {name}."
+    )
+    for name, pattern in FILTER_PATTERNS.items()
+]
 
 
 def _period(max_months: int) -> dict[str, Any]:
@@ -129,7 +138,8 @@ SCHEMAS: dict[str, Any] = {
     "GroupValue": {
         "type": "string",
         "nullable": True,
-        "description": "A value of the grouping column; `country` is always null (unknown).",
+        "description": "A value of the grouping column; null when unknown. `country` and "
+        "`edge_country` are English country names.",
     },
     "DataEntry": {
         "type": "object",
@@ -153,6 +163,31 @@ SCHEMAS: dict[str, Any] = {
                     ]
                 }
                 for col in q.GROUP_COLUMNS
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Breakdown": {
+        "type": "object",
+        "required": ["package", "start", "end", "by", "breakdown"],
+        "properties": {
+            "package": {"type": "string"},
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "by": {"type": "string", "enum": list(q.DIMENSIONS)},
+            "breakdown": {
+                "type": "array",
+                "description": "Most downloaded first; `value` null for unknown; countries "
+                "by English name.",
+                "items": {
+                    "type": "object",
+                    "required": ["value", "downloads"],
+                    "properties": {
+                        "value": {"type": "string", "nullable": True},
+                        "downloads": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
             },
         },
         "additionalProperties": False,
@@ -504,7 +539,10 @@ PATHS: dict[str, Any] = {
             "operationId": "get_data",
             "summary": "Downloads grouped by one or two columns, optionally per time bucket.",
             "description": f"At most {GET_DATA_MAX_GROUPS:,} groups: a grouping of the data "
-            "with more (say every package per day) is refused with 400.",
+            "with more (say every package per day) is refused with 400. The client dimensions "
+            "(client, r_version, os, arch, country, edge_country; as groupings or filters) come "
+            "from a daily table without bioc_version and download_type: combining them is "
+            "refused with 400.",
             "parameters": [
                 MODEL,
                 _query("group_by", COLUMN, "Grouping column.", required=True),
@@ -519,6 +557,7 @@ PATHS: dict[str, Any] = {
                     {"type": "string", "enum": list(GET_DATA_TIME_GROUPS)},
                     "Bucket by UTC year (`YYYY`), month (`YYYY-MM-01`) or day (`YYYY-MM-DD`).",
                 ),
+                *FILTERS,
             ],
             "responses": {
                 **_ok({"type": "array", "items": _ref("DataEntry")}, "Grouped counts."),
@@ -576,6 +615,27 @@ PATHS: dict[str, Any] = {
             "parameters": [PERIOD, PACKAGES],
             "responses": {
                 **_ok(_bulk_or_single("Point"), "Downloads in the period."),
+                **_errors(400, 404),
+            },
+        }
+    },
+    "/api/downloads/breakdown/{period}/{packages}": {
+        "get": {
+            "operationId": "downloads_breakdown",
+            "summary": "Downloads of one or more packages in a period per client, R version, "
+            "OS, architecture, country or edge country.",
+            "parameters": [
+                PERIOD,
+                PACKAGES,
+                _query(
+                    "by",
+                    {"type": "string", "enum": list(q.DIMENSIONS)},
+                    "The dimension (docs/rules.md, the client of a download).",
+                    required=True,
+                ),
+            ],
+            "responses": {
+                **_ok(_bulk_or_single("Breakdown"), "Downloads per value."),
                 **_errors(400, 404),
             },
         }

@@ -45,6 +45,18 @@ DATE_PATTERN = (
 )
 
 
+# The client dimensions a request may filter by (docs/api.md), each value's pattern: a
+# value outside it is a 400, so no filter ever reaches SQL unchecked (it is bound anyway).
+FILTER_PATTERNS: dict[str, str] = {
+    "client": "R|curl|wget|browser|other",
+    "r_version": "[0-9]{1,2}[.][0-9]{1,2}",
+    "os": "linux|windows|macos|other",
+    "arch": "aarch64|x86_64|i386",
+    "country": "[A-Z]{2}",
+    "edge_country": "[A-Z]{2}",
+}
+
+
 class ApiError(Exception):
     """A client error with a message that is safe to show."""
 
@@ -177,3 +189,16 @@ def whole_months(start: dt.date, end: dt.date) -> list[dt.date] | None:
 
 
 # ---------------------------------------------------------------- dashboard endpoints
+
+
+def parse_filters() -> dict[str, str]:
+    """The client-dimension filters of the request (FILTER_PATTERNS), by name."""
+    out = {}
+    for name, pattern in FILTER_PATTERNS.items():
+        value = arg(name, required=False)
+        if value is None:
+            continue
+        if not re.fullmatch(pattern, value):
+            raise ApiError(f"invalid {name}; expected a value matching ^({pattern})$")
+        out[name] = value
+    return out

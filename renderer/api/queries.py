@@ -25,17 +25,33 @@ MODELS: dict[str, tuple[str, str]] = {
     "hourly_download_data": ("hourly_downloads", "downloads"),
 }
 
-# grouping column (request) -> SQL expression. `country` is part of the dashboard contract but
-# no table holds it yet: every download's country is unknown, so it groups as one null value.
-# `archive` is the arXiv dashboard's word for our category (the answer keeps the name asked for).
-GROUP_COLUMNS: dict[str, str] = {
+# grouping column (request) -> SQL expression over hourly_downloads. `archive` is the arXiv
+# dashboard's word for our category (the answer keeps the name asked for).
+HOURLY_COLUMNS: dict[str, str] = {
     "category": "category",
     "archive": "category",
     "package": "package",
     "bioc_version": "bioc_version",
     "download_type": "download_type",
-    "country": "cast(null as varchar)",
 }
+
+# The client's dimensions (docs/rules.md, the client of a download): columns of the daily
+# mart `daily_downloads` only, where '' is unknown (answered as null). `country` and
+# `edge_country` are ISO codes there, answered as English names (seed `countries`).
+DIMENSIONS: dict[str, str] = {
+    name: f"nullif({name}, '')"
+    for name in ("client", "r_version", "os", "arch", "country", "edge_country")
+}
+COUNTRY_COLUMNS = ("country", "edge_country")
+DAILY_COLUMNS: dict[str, str] = {
+    "category": "category",
+    "archive": "category",
+    "package": "package",
+    **DIMENSIONS,
+}
+
+#: every grouping column get_data accepts (the allow-list)
+GROUP_COLUMNS: dict[str, str] = {**HOURLY_COLUMNS, **DIMENSIONS}
 
 # time bucket (request) -> SQL expression over the UTC hour.
 TIME_BUCKETS: dict[str, str] = {
@@ -44,6 +60,51 @@ TIME_BUCKETS: dict[str, str] = {
     "day": "date_trunc('day', hour_at)",
     "hour": "hour_at",
 }
+# ... and over the UTC day of daily_downloads (no hours there)
+DAILY_BUCKETS: dict[str, str] = {
+    "year": "date_trunc('year', download_date)",
+    "month": "date_trunc('month', download_date)",
+    "day": "download_date",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """The table a get_data request reads: the hourly mart, unless it groups or filters by a
+    client dimension (then the daily mart, which has them)."""
+
+    table: str
+    columns: dict[str, str]
+    buckets: dict[str, str]
+
+
+HOURLY = Source("hourly_downloads", HOURLY_COLUMNS, TIME_BUCKETS)
+DAILY = Source("daily_downloads", DAILY_COLUMNS, DAILY_BUCKETS)
+
+
+def source_for(columns: Sequence[str], filters: dict[str, str]) -> Source | None:
+    """Where `columns` and `filters` can be answered; None when they cannot be together
+    (a client dimension with bioc_version or download_type, which the daily mart lacks)."""
+    if not filters and not any(c in DIMENSIONS for c in columns):
+        return HOURLY
+    return DAILY if all(c in DAILY_COLUMNS for c in columns) else None
+
+
+def _filter_sql(filters: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """`where` text over the daily mart's columns (names from DIMENSIONS only) and its
+    bound values."""
+    if not filters:
+        return "", {}
+    parts = [f"{name} = :f_{name}" for name in sorted(filters) if name in DIMENSIONS]
+    return " where " + " and ".join(parts), {f"f_{k}": v for k, v in filters.items()}
+
+
+def country_names(snap: Snapshot) -> dict[str, str]:
+    """ISO alpha-2 code -> English name (the `countries` seed), read once per build."""
+    return snap.cached(
+        ("api", "country_names"),
+        lambda: {r[0]: r[1] for r in snap.rows("select country_code, country_name from countries")},
+    )
 
 
 def _int(value: Any) -> int:
@@ -59,26 +120,41 @@ def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
 
 
 def grouped_counts(
-    snap: Snapshot, model: str, columns: Sequence[str], time_group: str | None
+    snap: Snapshot,
+    model: str,
+    columns: Sequence[str],
+    time_group: str | None,
+    filters: dict[str, str] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Download counts per (time bucket?, *columns); keys must come from the allow-lists.
+    """Download counts per (time bucket?, *columns); keys must come from the allow-lists,
+    and `source_for` must have accepted the columns and filters.
 
     Returns tuples `(bucket, value1[, value2], count)` where bucket is None without a
-    time_group. Sorted by bucket then values (None last), so output order is engine-free.
+    time_group; country codes become English names. Sorted by bucket then values (None
+    last), so output order is engine-free.
     """
-    table, measure = MODELS[model]
-    exprs = [GROUP_COLUMNS[c] for c in columns]
-    bucket = TIME_BUCKETS[time_group] if time_group else "cast(null as timestamp)"
+    filters = filters or {}
+    _, measure = MODELS[model]
+    src = source_for(columns, filters) or HOURLY
+    exprs = [src.columns[c] for c in columns]
+    bucket = src.buckets[time_group] if time_group else "cast(null as timestamp)"
     select = ", ".join([bucket, *exprs])
     positions = ", ".join(str(i + 1) for i in range(len(exprs) + 1))
-    sql = f"select {select}, sum({measure}) from {table} group by {positions}"
-    rows = snap.rows(sql)
+    where, params = _filter_sql(filters)
+    sql = f"select {select}, sum({measure}) from {src.table}{where} group by {positions}"
+    rows = snap.rows(sql, params)
+    names = country_names(snap) if any(c in COUNTRY_COLUMNS for c in columns) else {}
+    named = [i + 1 for i, c in enumerate(columns) if c in COUNTRY_COLUMNS]
     buckets: dict[Any, dt.datetime | None] = {}  # few distinct buckets, many rows
     out = []
     for r in rows:
         if r[0] not in buckets:
             buckets[r[0]] = None if r[0] is None else _as_datetime(r[0])
-        out.append((buckets[r[0]], *r[1:-1], _int(r[-1])))
+        values = list(r[1:-1])
+        for i in named:
+            code = values[i - 1]
+            values[i - 1] = None if code is None else names.get(code, code)
+        out.append((buckets[r[0]], *values, _int(r[-1])))
     out.sort(key=_sort_key)
     return out
 
@@ -89,17 +165,45 @@ def grouped_count(
     columns: Sequence[str],
     time_group: str | None,
     run: Callable[[Callable[[], int]], int] = lambda f: f(),
+    filters: dict[str, str] | None = None,
 ) -> int:
     """How many rows `grouped_counts` would return (counted through `run` once per build and
     grouping): the API refuses groupings too large to answer before computing them."""
-    table, _ = MODELS[model]
-    exprs = [GROUP_COLUMNS[c] for c in columns]
+    filters = filters or {}
+    src = source_for(columns, filters) or HOURLY
+    exprs = [src.columns[c] for c in columns]
     if time_group:
-        exprs.insert(0, TIME_BUCKETS[time_group])
+        exprs.insert(0, src.buckets[time_group])
     positions = ", ".join(str(i + 1) for i in range(len(exprs)))
-    sql = f"select count(*) from (select {', '.join(exprs)} from {table} group by {positions}) g"
-    key = ("api", "grouped_count", model, tuple(columns), time_group)
-    return snap.cached(key, lambda: run(lambda: _int(snap.rows(sql)[0][0])))
+    where, params = _filter_sql(filters)
+    inner = f"select {', '.join(exprs)} from {src.table}{where} group by {positions}"
+    sql = f"select count(*) from ({inner}) g"
+    chosen = tuple(sorted(filters.items()))
+    key = ("api", "grouped_count", model, tuple(columns), time_group, chosen)
+    return snap.cached(key, lambda: run(lambda: _int(snap.rows(sql, params)[0][0])))
+
+
+def breakdown(
+    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date, by: str
+) -> dict[str, list[tuple[str | None, int]]]:
+    """Downloads of each package in [start, end] (UTC days) per value of the client
+    dimension `by` (a DIMENSIONS key), most downloaded first, then by value (None last);
+    countries by English name. The packages' days of the daily mart: bounded by the period
+    and the number of packages (at most BULK_MAX)."""
+    placeholders, params = _in_list(packages)
+    rows = snap.rows(
+        f"select package, {DIMENSIONS[by]}, sum(downloads) from daily_downloads "
+        f"where package in ({placeholders}) and download_date >= :start "
+        "and download_date <= :end group by 1, 2",
+        {**params, "start": start, "end": end},
+    )
+    names = country_names(snap) if by in COUNTRY_COLUMNS else {}
+    out: dict[str, list[tuple[str | None, int]]] = {name: [] for name in packages}
+    for package, value, n in rows:
+        out[package].append((names.get(value, value) if value is not None else None, _int(n)))
+    for entries in out.values():
+        entries.sort(key=lambda r: (-r[1], r[0] is None, r[0] or ""))
+    return out
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -51,6 +51,7 @@ SERVED = (
     "minute_downloads",
     "log_coverage",
     "daily_package_downloads",
+    "daily_downloads",
     "package_scores",
 )
 #: post-hooks the runner leaves out: they delete imported legacy rows, which Athena never
@@ -112,10 +113,13 @@ class AthenaRunner:
 
     def _seeds(self, con: duckdb.DuckDBPyConnection, manifest_csv: Path) -> None:
         nodes = self.compiled("full").manifest["nodes"]
+        seeds = PROJECT_DIR / "seeds"
         csvs = {
-            "categories": PROJECT_DIR / "seeds" / "categories.csv",
+            "categories": seeds / "categories.csv",
             "packages": manifest_csv,
-            "automation_rules": PROJECT_DIR / "seeds" / "automation_rules.csv",
+            "countries": seeds / "countries.csv",
+            "edge_locations": seeds / "edge_locations.csv",
+            "automation_rules": seeds / "automation_rules.csv",
         }
         for name, csv in csvs.items():
             types = nodes[f"seed.webstats.{name}"]["config"]["column_types"]
@@ -258,8 +262,20 @@ def unload_select() -> Callable[[str, str], str]:
 
 def comparable(marts: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
     """The marts without log_coverage.log_files: on Athena a log file id is its delivery day
-    (docs/warehouse.md), so there it counts delivery days, not the files of a day."""
-    return {**marts, "log_coverage": [r[:1] + r[2:] for r in marts["log_coverage"]]}
+    (docs/warehouse.md), so there it counts delivery days, not the files of a day. And
+    without the client's country, which only the loader looks up (docs/dimensions.md):
+    `downloads.client_country` (its last column) is left out, and `daily_downloads` is
+    summed over its `country` (8th column; downloads last)."""
+    daily: dict[tuple, int] = {}
+    for r in marts["daily_downloads"]:
+        key = r[:7] + r[8:-1]
+        daily[key] = daily.get(key, 0) + int(r[-1])
+    return {
+        **marts,
+        "log_coverage": [r[:1] + r[2:] for r in marts["log_coverage"]],
+        "downloads": sorted((r[:-1] for r in marts["downloads"]), key=repr),
+        "daily_downloads": sorted(daily.items(), key=repr),
+    }
 
 
 @pytest.fixture

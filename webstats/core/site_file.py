@@ -32,6 +32,8 @@ SITE_TABLES = (
     "minute_downloads",
     "log_coverage",
     "daily_package_downloads",
+    "daily_downloads",
+    "countries",
     "webstats_info",
     "source_freshness",  # the nightly job's verdict on the raw logs (a raw-layer table)
 )

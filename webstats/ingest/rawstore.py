@@ -20,6 +20,7 @@ import duckdb
 
 from webstats.core.settings import PROJECT_DIR, Settings
 from webstats.core.warehouse import Connection, connect
+from webstats.ingest.geo import CountryLookup
 
 #: the one copy of the raw tables' DDL: a dbt macro whose body is plain SQL (dbt runs it
 #: at the start of every run, so that dbt alone works on a fresh warehouse)
@@ -47,7 +48,7 @@ RAW_DDL = read_raw_ddl()
 LOAD_MEMORY = "512MB"
 RAW_COLUMNS_SQL = (
     "file_id, request_at, edge_location, client_ip, method, uri_stem, uri_query, status, "
-    "bytes_sent, user_agent, local_date"
+    "bytes_sent, user_agent, local_date, client_country"
 )
 #: tables written by Python (loader, legacy import), read by dbt as sources
 RAW_TABLES: tuple[str, ...] = tuple(
@@ -91,6 +92,7 @@ LEDGER_INSERT = (
 RAW_UPGRADES = (
     "alter table load_ledger add column if not exists byte_count bigint",
     "alter table raw_requests add column if not exists local_date date",
+    "alter table raw_requests add column if not exists client_country varchar",
 )
 
 
@@ -177,6 +179,8 @@ class RawStore:
 
     def __init__(self, settings: Settings):
         self.db = connect(settings, create_schema=True)
+        # the client's country, looked up before anything hashes the address
+        self.countries = CountryLookup()
         with self.db.transaction():
             create_raw_tables(self.db)
 
@@ -287,7 +291,10 @@ class DuckDBStore(RawStore):
 
     def _insert(self, rows_sql: str, rejects_sql: str) -> None:
         con = self.db.raw
-        con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {rows_sql}")
+        con.execute(f"create or replace temp table batch_rows as {rows_sql}")
+        with_country = self.countries.add_countries(con, "batch_rows")
+        con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {with_country}")
+        con.execute("drop table batch_rows")
         con.execute(
             "insert into load_rejects "
             f"select r.file_id, m.name, r.line_number, {masked_line('r.reason')}, "
@@ -326,7 +333,9 @@ class PostgresStore(RawStore):
         """Parse one part in DuckDB, count it, COPY it into PostgreSQL (in the open
         transaction)."""
         duck = self.duck
-        duck.execute(f"create or replace temp table batch_rows as {rows_sql}")
+        duck.execute(f"create or replace temp table batch_parsed as {rows_sql}")
+        with_country = self.countries.add_countries(duck, "batch_parsed")
+        duck.execute(f"create or replace temp table batch_rows as {with_country}")
         duck.execute(
             "create or replace temp table batch_rejects as select r.file_id, m.name, "
             f"r.line_number, {masked_line('r.reason')}, {masked_line('r.line')} "

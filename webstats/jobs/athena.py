@@ -76,6 +76,22 @@ EXPORTS = (
         "source_file_id > {mark}",
     ),
     Export(
+        "daily_downloads",
+        "upsert",
+        (
+            "download_date",
+            "category",
+            "package",
+            "client",
+            "r_version",
+            "os",
+            "arch",
+            "country",
+            "edge_country",
+        ),
+        "source_file_id > {mark}",
+    ),
+    Export(
         "stats",
         "upsert",
         ("category", "package", "date", "is_monthly"),
@@ -90,6 +106,7 @@ EXPORTS = (
     Export("package_scores", "replace"),
     Export("categories", "replace"),
     Export("packages", "replace"),
+    Export("countries", "replace"),
     Export("webstats_info", "replace"),
 )
 

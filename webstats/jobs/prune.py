@@ -33,6 +33,7 @@ WATERMARKS = (
     ("hourly_downloads", "source_file_id"),
     ("int_log_file_hours", "file_id"),
     ("daily_package_downloads", "source_file_id"),
+    ("daily_downloads", "source_file_id"),
 )
 
 

@@ -155,7 +155,14 @@ DDL = [
     "is_complete boolean)",
     "create table daily_package_downloads (download_date date, category varchar, "
     "package varchar, downloads integer, distinct_ips integer)",
+    "create table daily_downloads (download_date date, category varchar, package varchar, "
+    "client varchar, r_version varchar, os varchar, arch varchar, country varchar, "
+    "edge_country varchar, downloads integer)",
+    "create table countries (country_code varchar, country_name varchar)",
 ]
+#: what the pipeline derives from every event's line (_line): agent `R (4.4.0)`, a private
+#: address (no country), the edge IAD89-P1 (United States)
+CLIENT_DIMENSIONS = {"client": "R", "r": "4.4", "os": "other", "arch": "", "cc": "", "ec": "US"}
 
 
 def daily_package_rows(events: list[Event]) -> list[dict]:
@@ -275,6 +282,16 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
                 sa.text("insert into daily_package_downloads values (:d, :c, :p, :n, :i)"),
                 daily_package_rows(events),
             )
+            conn.execute(
+                sa.text(
+                    "insert into daily_downloads values "
+                    "(:d, :c, :p, :client, :r, :os, :arch, :cc, :ec, :n)"
+                ),
+                [{**r, **CLIENT_DIMENSIONS} for r in daily_package_rows(events)],
+            )
+        conn.execute(
+            sa.text("insert into countries values ('US', 'United States'), ('DE', 'Germany')")
+        )
     engine.dispose()
 
 

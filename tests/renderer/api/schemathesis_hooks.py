@@ -2,7 +2,8 @@
 
 `positive_data_acceptance` wants a 2xx (or 404) for every request the schema admits. JSON
 Schema cannot compare two values: a schema-valid period whose start is after its end, or
-that is longer than the endpoint allows, and a `second_group_by` equal to `group_by`, are
+that is longer than the endpoint allows, a `second_group_by` equal to `group_by`, and
+bioc_version or download_type together with a client dimension (grouping or filter), are
 refused with 400 (the document says so in words). This check is the built-in one with
 exactly those exceptions: a 400 is accepted only with one of those messages, any other 400
 still fails.
@@ -21,6 +22,7 @@ CROSS_FIELD_MESSAGES = (
     "invalid period; the start is after the end",
     "invalid period; it covers at most ",
     "invalid second_group_by; it must differ from group_by",
+    "bioc_version and download_type cannot be combined with ",
 )
 
 

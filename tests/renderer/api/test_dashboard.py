@@ -101,13 +101,69 @@ def test_get_data_second_group_by_per_year(client):
     ]
 
 
-def test_country_is_one_unknown_group(client):
-    """No table knows the country: every download falls in one null group (documented)."""
+def test_country_of_private_addresses_is_one_unknown_group(client):
+    """The events' clients are private addresses (10.0.0.x): no country, one null group.
+    Countries of real addresses: tests/models/test_client_dimensions.py."""
     assert get(client, "/api/get_data?model=downloads&group_by=country") == [
         {"country": None, "data": 22}
     ]
     url = "/api/get_data?model=downloads&group_by=category&second_group_by=country"
     assert get(client, url)[1] == {"category": "bioc", "country": [None], "data": [17]}
+
+
+def test_client_dimensions_group_and_filter(client):
+    """Every event's agent is `R (4.4.0)` through the CDN edge IAD (docs/rules.md, the client
+    of a download): R 4.4, OS not said, served in the United States."""
+    assert get(client, "/api/get_data?model=downloads&group_by=r_version") == [
+        {"r_version": "4.4", "data": 22}
+    ]
+    assert get(client, "/api/get_data?model=downloads&group_by=edge_country") == [
+        {"edge_country": "United States", "data": 22}
+    ]
+    url = "/api/get_data?model=downloads&group_by=category&second_group_by=client&os=other"
+    assert get(client, url)[1] == {"category": "bioc", "client": ["R"], "data": [17]}
+    url = "/api/get_data?model=downloads&group_by=category&time_group=year&client=R"
+    assert [e["data"] for e in get(client, url)] == [
+        e["data"]
+        for e in get(client, "/api/get_data?model=downloads&group_by=category&time_group=year")
+    ]
+    # a filter that matches nothing: no groups
+    assert get(client, "/api/get_data?model=downloads&group_by=package&client=wget") == []
+
+
+def test_client_dimensions_do_not_combine_with_bioc_version(client):
+    for url in (
+        "/api/get_data?model=downloads&group_by=bioc_version&second_group_by=os",
+        "/api/get_data?model=downloads&group_by=download_type&client=R",
+    ):
+        resp = client.get(url)
+        assert resp.status_code == 400 and "cannot be combined" in resp.get_json()["error"]
+    for url in (
+        "/api/get_data?model=downloads&group_by=os&client=r",
+        "/api/get_data?model=downloads&group_by=os&country=us",
+        "/api/get_data?model=downloads&group_by=os&r_version=4",
+    ):
+        assert client.get(url).status_code == 400, url
+
+
+def test_breakdown_of_one_package(client):
+    url = "/api/downloads/breakdown/2024-01-01:2024-12-31/alpha?by=edge_country"
+    answer = get(client, url)
+    total = get(client, "/api/downloads/point/2024-01-01:2024-12-31/alpha")["downloads"]
+    assert answer == {
+        "package": "alpha",
+        "start": "2024-01-01",
+        "end": "2024-12-31",
+        "by": "edge_country",
+        "breakdown": [{"value": "United States", "downloads": total}],
+    }
+    assert get(client, url.replace("edge_country", "country"))["breakdown"] == [
+        {"value": None, "downloads": total}
+    ]
+    assert client.get(url.replace("alpha", "nosuchpkg")).status_code == 404
+    bulk = get(client, url.replace("alpha", "alpha,nosuchpkg"))
+    assert bulk == {"alpha": answer, "nosuchpkg": None}
+    assert client.get(url.replace("edge_country", "bioc_version")).status_code == 400
 
 
 def test_global_sum_per_year_and_day(client):

@@ -98,7 +98,8 @@ def test_messages_name_the_allowed_values(client):
     message = assert_json_error(client.get("/api/get_data?model=downloads&group_by=x"), 400)
     assert message == (
         "invalid group_by; expected one of: "
-        "category, archive, package, bioc_version, download_type, country"
+        "category, archive, package, bioc_version, download_type, client, r_version, os, arch, "
+        "country, edge_country"
     )
     assert (
         assert_json_error(client.get("/api/get_data?group_by=x"), 400) == "missing parameter: model"
