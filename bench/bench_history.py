@@ -133,6 +133,8 @@ def settings_for(engine: str, db: Path, schema: str, project: Path):
     from webstats.core.settings import Settings, pg_defaults
 
     pg_defaults()
+    # PostgreSQL refuses the public development salt (docs/privacy.md)
+    os.environ.setdefault("WEBSTATS_IP_SALT", "bench-history-salt-not-a-secret")
     return Settings(engine, db.resolve(), schema, project, "https://bioconductor.org")
 
 
@@ -395,7 +397,13 @@ def _children_written() -> int:
 
 def run_refresh(settings, logs: Path) -> dict:
     """`webstats refresh --logs` in a child process: its step lines, seconds, peak, writes."""
-    env = settings.dbt_env() | {"WEBSTATS_PROJECT_DIR": str(settings.project_dir)}
+    from webstats.jobs.dbt import state_dir
+
+    # dbt's run_results.json (per-node seconds): the job leaves it off by default
+    env = settings.dbt_env() | {
+        "WEBSTATS_PROJECT_DIR": str(settings.project_dir),
+        "DBT_WRITE_JSON": "true",
+    }
     cmd = [sys.executable, "-m", "webstats.cli", "refresh", "--logs", str(logs)]
     written = _children_written()
     started = time.monotonic()
@@ -424,7 +432,17 @@ def run_refresh(settings, logs: Path) -> dict:
         "peak_rss": peak,
         "written": _children_written() - written,
         "steps": steps,
+        "nodes": node_times(state_dir(settings) / "target" / "run_results.json"),
     }
+
+
+def node_times(run_results: Path) -> list[tuple[str, float]]:
+    """(node, seconds) of the last dbt command (the build), slowest first."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text())["results"]
+    nodes = [(r["unique_id"].split(".", 2)[-1], r["execution_time"]) for r in results]
+    return sorted(nodes, key=lambda n: -n[1])
 
 
 def _file_sizes(settings) -> dict[str, int]:
@@ -569,6 +587,8 @@ def report(engine: str, size_name: str, r: dict) -> None:
         )
     if "build" in steps:
         print(f"    build: {steps['build'].get('dbt', '')}", flush=True)
+        slow = ", ".join(f"{n} {t:.1f}" for n, t in r["nodes"][:10])
+        print(f"    slowest nodes (s): {slow}", flush=True)
     if "renderer" in r:
         x = r["renderer"]
         print(

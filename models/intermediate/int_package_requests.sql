@@ -10,6 +10,7 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     full_refresh=(none if var('rebuild_downloads', false) else false),
+    indexes=warehouse_indexes([{'columns': ['file_id']}]),
 ) }}
 
 with requests as (

@@ -3,8 +3,11 @@
 -- model, only counts. Incremental: the days touched by the downloads of newly loaded log
 -- files are recomputed from `downloads` (a day's distinct IPs cannot be added up), reading
 -- only the downloads from the first touched day on (one new day, one day's work).
+-- The delete of the rewritten rows looks only at rows from the first new one on
+-- (delete_from_column: macros/incremental/delete_insert.sql).
 {{ config(
     materialized='incremental',
+    delete_from_column='download_date',
     unique_key=['download_date', 'category', 'package'],
     indexes=warehouse_indexes([{'columns': ['download_date']}]),
 ) }}
