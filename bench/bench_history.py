@@ -301,6 +301,10 @@ MARTS_SQL = [
                  where day_no >= {days} - {raw_days}) d
            join hist_pkgs p on p.rk = cast(d.k % {packages} as integer)
        ) r order by request_at""",
+    """insert into int_unknown_package_requests (package, category, requests,
+           first_request_date, last_request_date, source_file_id)
+       select package, category, count(*), min(request_date), max(request_date), max(file_id)
+       from int_package_requests where not in_manifest group by 1, 2""",
     """insert into webstats_info (valid_thru, as_of_date, built_at, bioc_release, bioc_devel,
            checked_thru_file_id, last_file_name, last_file_loaded_at)
        select day, cast(day + 1 as date), cast(day + 1 as timestamp), '3.21', '3.22', file_id,
@@ -510,7 +514,7 @@ def fresh_warehouse(args: argparse.Namespace, size_name: str, project: Path):
     hist.mkdir(parents=True, exist_ok=True)
     size = SIZES[size_name]
     if args.engine == "postgres":
-        schema = f"issue18b_hist_{size_name.lower()}"
+        schema = f"issue18b_hist_{size_name.lower()}{args.tag}"
         settings = settings_for("postgres", hist / "unused.duckdb", schema, project)
         _drop_schema(settings)
         return settings, synthesise(args, settings, size)
@@ -613,6 +617,7 @@ def main() -> None:
     )
     ap.add_argument("--renderer", action="store_true", help="also measure the renderer")
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
+    ap.add_argument("--tag", default="", help="suffix of the PostgreSQL schema's name")
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/webstats-bench"))
     args = ap.parse_args()
     work = Path(args.work)
