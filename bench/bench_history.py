@@ -97,9 +97,7 @@ def prepare_project(work: Path) -> Path:
 
     dest = work / "project"
     manifest = dest / "seeds" / "packages.csv"
-    if manifest.exists():
-        return dest
-    copy_project(dest, SOURCE)
+    copy_project(dest, SOURCE)  # every run: the models as they are now
     with manifest.open() as f:
         rows = list(csv.DictReader(f))
     fields = list(rows[0].keys())
