@@ -73,8 +73,10 @@ def extra_day_plan(plan):
     )
 
 
-def ensure_logs(work: Path, plan, name: str) -> tuple[Path, dict]:
-    """Generate the plan's files once; later runs reuse them (a `truth.json` marks completion)."""
+def ensure_logs(work: Path, plan, name: str, manifest: Path | None = None) -> tuple[Path, dict]:
+    """Generate the plan's files once; later runs reuse them (a `truth.json` marks completion).
+
+    Downloads are drawn from the packages of `manifest` (default: the project's seed)."""
     from webstats.core.seeds import manifest_path
     from webstats.demo.generator import generate, read_manifest
 
@@ -83,7 +85,7 @@ def ensure_logs(work: Path, plan, name: str) -> tuple[Path, dict]:
     if marker.exists():
         return out / "logs", json.loads(marker.read_text())
     started = time.monotonic()
-    packages = read_manifest(manifest_path(PROJECT))
+    packages = read_manifest(manifest or manifest_path(PROJECT))
     truth = generate(plan, packages, out / "logs", chunk_lines=1_000_000)
     info = {
         "lines": truth.lines,

@@ -25,8 +25,10 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # wrk overfills it on purpose
-from webstats.core.settings import PROJECT_DIR, Settings
-settings = Settings("duckdb", Path({db!r}), "webstats", PROJECT_DIR, "https://bioconductor.org")
+from webstats.core.settings import PROJECT_DIR, Settings, pg_defaults
+pg_defaults()
+project = Path({project!r}) if {project!r} else PROJECT_DIR
+settings = Settings({target!r}, Path({db!r}), {schema!r}, project, "https://bioconductor.org")
 if {production!r}:
     from renderer.serve import make_server
     server = make_server(settings, "127.0.0.1", {port}, threads={threads})
@@ -71,15 +73,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int, threads: int, production: bool = True) -> subprocess.Popen:
-    """Waitress serving `renderer.app.create_app` on the DuckDB file `db`, once it listens.
+def start_server(
+    db: Path,
+    port: int,
+    threads: int,
+    production: bool = True,
+    target: str = "duckdb",
+    schema: str = "webstats",
+    project: Path | None = None,
+) -> subprocess.Popen:
+    """Waitress serving `renderer.app.create_app` on the DuckDB file `db`, once it listens
+    (or on the PostgreSQL `schema` with target "postgres"; `project`: a copy of the dbt
+    project, e.g. with a larger manifest, instead of this checkout's).
 
     production: through `renderer.serve.make_server`, as `webstats serve` runs it (malloc
     arenas capped, categories and score tables loaded by `warm_up` before the first request);
     otherwise the bare app, so that the first request of a URL pays for all it reads.
     """
     code = SERVER.format(
-        root=str(ROOT), db=str(db), port=port, threads=threads, production=production
+        root=str(ROOT),
+        db=str(db),
+        port=port,
+        threads=threads,
+        production=production,
+        target=target,
+        schema=schema,
+        project=str(project or ""),
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     if proc.stdout.readline().strip() != "ready":

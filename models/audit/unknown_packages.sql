@@ -2,24 +2,14 @@
 -- under the requested category when they were loaded (int_package_requests.in_manifest),
 -- for analysts to see what was dropped; the manifest category and the reason are those of
 -- the current manifest.
-with package_requests as (
-    select * from {{ ref('int_package_requests') }}
+with dropped as (
+    -- counted incrementally, a few rows a night (int_unknown_package_requests)
+    select package, category, requests, first_request_date, last_request_date
+    from {{ ref('int_unknown_package_requests') }}
 ),
 
 manifest as (
     select * from {{ ref('stg_packages') }}
-),
-
-dropped as (
-    select
-        package,
-        category,
-        count(*) as requests,
-        min(request_date) as first_request_date,
-        max(request_date) as last_request_date
-    from package_requests
-    where not in_manifest
-    group by package, category
 ),
 
 manifest_categories as (

@@ -3,18 +3,19 @@
 -- model, only counts. Incremental: the days touched by the downloads of newly loaded log
 -- files are recomputed from `downloads` (a day's distinct IPs cannot be added up), reading
 -- only the downloads from the first touched day on (one new day, one day's work).
+-- The delete of the rewritten rows looks only at rows from the first new one on
+-- (delete_from_column: macros/incremental/delete_insert.sql).
 {{ config(
     materialized='incremental',
+    delete_from_column='download_date',
     unique_key=['download_date', 'category', 'package'],
     indexes=warehouse_indexes([{'columns': ['download_date']}]),
 ) }}
 
-with all_downloads as (
-    select * from {{ ref('downloads') }}
-),
-
-new_downloads as (
-    select request_date, file_id from all_downloads
+-- `downloads` is named twice below rather than as one CTE: DuckDB materialises a CTE read
+-- twice, which here meant copying every download of all the years each night.
+with new_downloads as (
+    select request_date, file_id from {{ ref('downloads') }}
     where {{ new_rows_filter('file_id') }}
 ),
 
@@ -33,7 +34,7 @@ day_downloads as (
         d.package,
         d.ip_hash,
         t.source_file_id
-    from all_downloads as d
+    from {{ ref('downloads') }} as d
     inner join touched_days as t on t.download_date = d.request_date
     where d.request_at >= (
             select cast(min(first_day.download_date) as timestamp)

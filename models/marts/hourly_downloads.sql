@@ -2,8 +2,11 @@
 -- gains rows, so an hour's count is its stored count plus the downloads of the log files
 -- loaded since the previous run (source_file_id is the watermark); only the hours those
 -- downloads touch are rewritten, and the result equals a full build.
+-- The delete of the rewritten rows looks only at rows from the first new one on
+-- (delete_from_column: macros/incremental/delete_insert.sql).
 {{ config(
     materialized='incremental',
+    delete_from_column='hour_at',
     unique_key=['hour_at', 'category', 'package', 'bioc_version', 'download_type'],
     indexes=warehouse_indexes([{'columns': ['package', 'hour_at']}, {'columns': ['hour_at']}]),
 ) }}

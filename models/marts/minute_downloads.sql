@@ -3,8 +3,11 @@
 -- any zone's local hours, and the site needs no per-download rows (at most 1,440 rows a
 -- day, whatever the traffic). Incremental like hourly_downloads: a minute's count is its
 -- stored count plus the downloads of the log files loaded since the previous run.
+-- The delete of the rewritten rows looks only at rows from the first new one on
+-- (delete_from_column: macros/incremental/delete_insert.sql).
 {{ config(
     materialized='incremental',
+    delete_from_column='minute_at',
     unique_key=['minute_at'],
     indexes=warehouse_indexes([{'columns': ['minute_at']}]),
 ) }}

@@ -180,6 +180,9 @@ class Plan:
     old_header_before: date | None = None
     noisy: bool = True
     first_line: int = 0  # line numbering offset, so that extra days draw fresh randomness
+    #: the kinds of line and their weights, instead of CLEAN_MIX / NOISY_MIX (e.g. a day
+    #: where downloads are a quarter of the traffic, as on the real CDN)
+    mix: tuple[tuple[str, int], ...] | None = None
 
 
 @dataclass
@@ -288,7 +291,7 @@ STEPS = ("draws", "requests", "urls", "lines")
 
 def _template_values(plan: Plan, lo: int, hi: int) -> dict[str, object]:
     """What the SQL files' `${name}` placeholders stand for, for lines lo..hi-1."""
-    mix = NOISY_MIX if plan.noisy else CLEAN_MIX
+    mix = plan.mix or (NOISY_MIX if plan.noisy else CLEAN_MIX)
     s = plan.seed
     draws = {f"u_{h}_{k}": _u(h, k) for h in ("h1", "h2", "h3") for k in range(3)}
     r_versions = " ".join(f"when '{v}' then '{rv}'" for v, rv, _ in BIOC_VERSIONS)

@@ -13,15 +13,21 @@ DuckDB
     of the incremental models (each table knows which log files it has taken in).
 
 PostgreSQL
-    The marts are rebuilt in a staging schema `<schema>__next` that starts as a copy of the
-    live marts, with views standing in for the raw tables (which stay where they are: raw
-    rows are not served, and copying them nightly would cost far more than the marts). dbt
-    builds there; then one transaction renames the live schema to `<schema>__old`, the
-    staging schema to `<schema>`, and moves the raw tables across (`ALTER TABLE ... SET
-    SCHEMA` is a catalogue change, no data moves). Postgres DDL is transactional, so readers
-    see either the old schema or the new one; a failed build only leaves `<schema>__next`,
-    dropped by the next run. The price is copying the marts (`downloads` included) each
-    night, which is linear in the number of downloads; see docs/daily-job.md.
+    The marts are rebuilt in a staging schema `<schema>__next`, swapped in whole at the end.
+    Only the tables the site reads (`SITE_TABLES` of webstats/core/site_file.py: the served
+    marts and seeds) are copied into it; the tables it never reads (the permanent record
+    `downloads`, the parsed requests, the distinct-IP triples, the per-file hours: most of
+    the warehouse, and what grows with the years) are moved into it with `ALTER TABLE ...
+    SET SCHEMA` (a catalogue change, no data moves) and written in place by the build, as
+    on DuckDB: the incremental models keep their own watermarks, so rows a failed run
+    appended there are taken up by the next run's marts. The raw tables stay where they are
+    (views stand in for them). Then one transaction renames the live schema to
+    `<schema>__old`, the staging schema to `<schema>`, and moves the raw tables across.
+    Postgres DDL is transactional, so readers see either the old schema or the new one. A
+    failed build moves the unserved tables back and drops `<schema>__next`; a killed one
+    leaves them there, and the next run moves them back first. What is still copied each
+    night is the served marts (`hourly_downloads`, `minute_downloads`,
+    `daily_package_downloads` grow with the years); see docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from webstats.core.settings import Settings
+from webstats.core.site_file import SITE_TABLES
 from webstats.core.warehouse import (
     Connection,
     connect,
@@ -85,11 +92,33 @@ def _ensure_live(conn: Connection, schema: str) -> None:
     conn.execute("reset search_path")
 
 
+def _moved(table: str) -> bool:
+    """Whether the nightly stage moves `table` (written in place) instead of copying it:
+    every table the site never reads, except the raw ones (which stay in the live schema)."""
+    return table not in SITE_TABLES and table not in RAW_TABLES
+
+
+def restore_moved_tables(conn: Connection, schema: str) -> list[str]:
+    """Move back into the live schema the tables a failed or killed run left in the
+    staging schema (only those the live schema lacks: its own copies are discarded)."""
+    nxt, _ = staging_schemas(schema)
+    live = set(_base_tables(conn, schema))
+    back = [t for t in _base_tables(conn, nxt) if _moved(t) and t not in live]
+    for table in back:
+        conn.execute(
+            f"alter table {quote_ident(nxt)}.{quote_ident(table)} set schema {quote_ident(schema)}"
+        )
+    return back
+
+
 def prepare_postgres_stage(conn: Connection, schema: str) -> str:
-    """Create `<schema>__next`: copies of the live marts, views over the live raw tables."""
+    """Create `<schema>__next`: copies of the served marts, the unserved tables moved in,
+    views over the live raw tables."""
     nxt, old = staging_schemas(schema)
     _ensure_live(conn, schema)
-    conn.execute(f"drop schema if exists {quote_ident(nxt)} cascade")  # a killed run's leftovers
+    with conn.transaction():  # a killed run's leftovers: its moved tables back first
+        restore_moved_tables(conn, schema)
+        conn.execute(f"drop schema if exists {quote_ident(nxt)} cascade")
     conn.execute(f"drop schema if exists {quote_ident(old)} cascade")
     conn.execute(f"create schema {quote_ident(nxt)}")
     live, stage = quote_ident(schema), quote_ident(nxt)
@@ -97,12 +126,23 @@ def prepare_postgres_stage(conn: Connection, schema: str) -> str:
         if table in RAW_TABLES or table.endswith(("__dbt_tmp", "__dbt_backup")):
             continue
         t = quote_ident(table)
+        if _moved(table):
+            conn.execute(f"alter table {live}.{t} set schema {stage}")
+            continue
         conn.execute(f"create table {stage}.{t} (like {live}.{t} including all)")
         conn.execute(f"insert into {stage}.{t} select * from {live}.{t}")
     for table in RAW_TABLES:
         t = quote_ident(table)
         conn.execute(f"create view {stage}.{t} as select * from {live}.{t}")
     return nxt
+
+
+def discard_postgres_stage(conn: Connection, schema: str) -> None:
+    """After a failed build: the moved tables back into the live schema, the stage dropped."""
+    nxt, _ = staging_schemas(schema)
+    with conn.transaction():
+        restore_moved_tables(conn, schema)
+        conn.execute(f"drop schema if exists {quote_ident(nxt)} cascade")
 
 
 def _reader_roles(conn: Connection, schema: str) -> list[str]:
@@ -144,7 +184,7 @@ def postgres_stage(settings: Settings) -> Iterator[Stage]:
             yield Stage(raw=settings, build=dataclasses.replace(settings, pg_schema=nxt))
         except BaseException:
             with contextlib.suppress(Exception):
-                conn.execute(f"drop schema if exists {quote_ident(nxt)} cascade")
+                discard_postgres_stage(conn, settings.pg_schema)
             raise
         swap_postgres_stage(conn, settings.pg_schema)
     finally:
