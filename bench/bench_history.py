@@ -44,21 +44,17 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
-
-import psutil
 
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(BENCH))
 
-from bench_pipeline import _tree_rss, ensure_logs  # noqa: E402
+from bench_pipeline import ensure_logs, run_watched  # noqa: E402
 from loadgen import free_port, rss_mb, start_server, stop_server, timed_get  # noqa: E402
 from marts import SPLIT, package_name  # noqa: E402
 
@@ -408,27 +404,11 @@ def run_refresh(settings, logs: Path) -> dict:
     }
     cmd = [sys.executable, "-m", "webstats.cli", "refresh", "--logs", str(logs)]
     written = _children_written()
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=PROJECT, env=env)
-    ps, peak, done = psutil.Process(proc.pid), 0, threading.Event()
-
-    def poll() -> None:
-        nonlocal peak
-        while not done.is_set():
-            with contextlib.suppress(psutil.Error):
-                peak = max(peak, _tree_rss(ps))
-            time.sleep(0.05)
-
-    t = threading.Thread(target=poll, daemon=True)
-    t.start()
-    out, _ = proc.communicate()
-    seconds = time.monotonic() - started
-    done.set()
-    t.join()
+    out, code, seconds, peak = run_watched(cmd, env)
     steps = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    if proc.returncode != 0:
+    if code != 0:
         print(out)
-        raise SystemExit(f"refresh failed (exit {proc.returncode})")
+        raise SystemExit(f"refresh failed (exit {code})")
     return {
         "seconds": seconds,
         "peak_rss": peak,

@@ -192,13 +192,10 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def measure(step: str, **kw: str) -> Measure:
-    """Run a step in a child process; wall seconds and the peak RSS of its process tree."""
-    cmd = [sys.executable, __file__, "--step", step]
-    for k, v in kw.items():
-        cmd += [f"--{k}", str(v)]
+def run_watched(cmd: list[str], env: dict[str, str] | None = None) -> tuple[str, int, float, int]:
+    """Run `cmd` from the project: (stdout, exit code, wall seconds, peak RSS of its tree)."""
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=PROJECT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=PROJECT, env=env)
     ps = psutil.Process(proc.pid)
     peak = 0
     done = threading.Event()
@@ -216,8 +213,17 @@ def measure(step: str, **kw: str) -> Measure:
     seconds = time.monotonic() - started
     done.set()
     t.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"step {step} failed (exit {proc.returncode})")
+    return out, proc.returncode, seconds, peak
+
+
+def measure(step: str, **kw: str) -> Measure:
+    """Run a step in a child process; wall seconds and the peak RSS of its process tree."""
+    cmd = [sys.executable, __file__, "--step", step]
+    for k, v in kw.items():
+        cmd += [f"--{k}", str(v)]
+    out, code, seconds, peak = run_watched(cmd)
+    if code != 0:
+        raise SystemExit(f"step {step} failed (exit {code})")
     result = json.loads(out.strip().splitlines()[-1])
     return Measure(seconds, peak, result, os.getloadavg()[0])
 
