@@ -8,6 +8,8 @@
 {{ config(
     materialized='incremental',
     unique_key=['package', 'category'],
+    incremental_strategy=('merge' if target.type == 'athena' else 'delete+insert'),
+    table_type=('iceberg' if target.type == 'athena' else none),
 ) }}
 
 with new_requests as (
