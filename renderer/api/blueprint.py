@@ -348,12 +348,7 @@ def downloads_breakdown(period: str, packages: str) -> Response:
     """Downloads of one package (or up to 128) in a period per value of one client
     dimension (`by`: docs/rules.md, the client of a download)."""
     by = choice("by", tuple(q.DIMENSIONS))
-    names, bulk = parse_packages(packages)
-    snap = _snapshot()
-    start, end = parse_period(period, snap.valid_thru, PERIOD_MAX_MONTHS)
-    known = q.known_packages(snap)
-    if not bulk and names[0] not in known:
-        raise ApiError("package not found", 404)
+    snap, names, bulk, start, end = _requested_packages(period, packages, PERIOD_MAX_MONTHS)
     key = ("breakdown", start, end, tuple(names), bulk, by)
     return _respond(snap, key, lambda: _breakdown_payload(snap, names, bulk, start, end, by))
 
@@ -378,13 +373,21 @@ def _breakdown_payload(
     return {name: entries.get(name) for name in names}
 
 
-def _per_package(kind: str, period: str, packages: str, max_months: int) -> Response:
+def _requested_packages(
+    period: str, packages: str, max_months: int
+) -> tuple[Snapshot, list[str], bool, dt.date, dt.date]:
+    """The build, the names (bulk or one, a single unknown name is 404) and the period of a
+    per-package request."""
     names, bulk = parse_packages(packages)
     snap = _snapshot()
     start, end = parse_period(period, snap.valid_thru, max_months)
-    known = q.known_packages(snap)
-    if not bulk and names[0] not in known:
+    if not bulk and names[0] not in q.known_packages(snap):
         raise ApiError("package not found", 404)
+    return snap, names, bulk, start, end
+
+
+def _per_package(kind: str, period: str, packages: str, max_months: int) -> Response:
+    snap, names, bulk, start, end = _requested_packages(period, packages, max_months)
     key = (kind, start, end, tuple(names), bulk)
     return _respond(snap, key, lambda: _package_payload(snap, kind, names, bulk, start, end))
 
