@@ -44,6 +44,13 @@ os.environ.setdefault("WEBSTATS_IP_SALT", TEST_IP_SALT)
 #: but for the test of the step itself (tests/jobs/test_freshness.py)
 os.environ.setdefault("WEBSTATS_SOURCE_FRESHNESS", "off")
 os.environ.setdefault("PGCONNECT_TIMEOUT", "5")
+# dbt's PostgreSQL sessions in the suite (libpq reads PGOPTIONS; webstats' own connections
+# pass options of their own) commit without waiting for the WAL flush: a dbt build commits a
+# few hundred times, 2-4 ms of disk wait each on this machine. Only a crash of the server
+# itself could lose such a commit; what every other session sees, and when, is unchanged, and
+# no test crashes the server.
+if "synchronous_commit" not in os.environ.get("PGOPTIONS", ""):
+    os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} -c synchronous_commit=off".strip()
 
 DATA = Path(__file__).parent / "data"
 TARGETS = ["duckdb", "postgres"]
@@ -72,8 +79,13 @@ VERSION_ARGS = ("--release", VERSIONS["bioc_release"], "--devel", VERSIONS["bioc
 #: engine, the warehouse a test asks for, so each engine's tests are a group of their own (the
 #: two engines run on two workers): the engine is the tail of the test's parameter named here
 #: ("postgres", "pipeline-postgres"); a test without one (it names its warehouse itself:
-#: `legacy_duckdb`, `legacy_site`) goes with DuckDB's.
+#: `legacy_duckdb`, `legacy_site`) goes with DuckDB's. The first fixture listed that a test
+#: uses decides its group.
 SHARED_BUILDS = {
+    # the legacy site exported from the DuckDB legacy build (tests/jobs/test_import_legacy.py):
+    # a group of its own, with a build of its own, so that the import tests (minutes) and
+    # the other readers of the legacy build run on two workers
+    "legacy_site": ("legacy-site", ()),
     "legacy_warehouse": ("legacy-build", ("legacy_warehouse",)),
     "_legacy_built": ("legacy-build", ()),
     "api_warehouses": ("api-warehouses", ("client", "fixture_settings", "source")),
@@ -90,9 +102,25 @@ def _group(item: pytest.Item) -> str | None:
         source = next((params[p] for p in named if p in params), "duckdb")
         return f"{group}-{str(source).rsplit('-', 1)[-1]}"
     info = item._fixtureinfo
-    if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
-        return item.nodeid.split("::")[0]
-    return None
+    if not any(d.scope == "module" for ds in info.name2fixturedefs.values() for d in ds):
+        return None
+    # module fixtures build per engine (`module_warehouse`, or a factory per engine as in
+    # test_ip_hash_migration): the tests of each engine are a group of their own, so the
+    # two engines' builds run on two workers
+    params = getattr(item, "callspec", None)
+    params = params.params if params is not None else {}
+    engines = {str(v).rsplit("-", 1)[-1] for v in params.values()} & set(TARGETS)
+    module = item.nodeid.split("::")[0]
+    return f"{module}@{engines.pop()}" if len(engines) == 1 else module
+
+
+def _join_shared(group: str, shared: set[str]) -> str:
+    """A module group (`module` or `module@engine`) whose module's other tests share one
+    build (per engine) joins that build's group: its fixtures are then made on that worker."""
+    engine = group.partition("@")[2]
+    if engine:
+        shared = {g for g in shared if g.endswith(f"-{engine}")}
+    return next(iter(shared)) if len(shared) == 1 else group
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its own hook of the same name)
@@ -106,12 +134,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     shared: dict[str, set[str]] = {}
     for item in items:
         module, group = item.nodeid.split("::")[0], groups.get(item.nodeid)
-        if group not in (None, module):
+        if group is not None and group.split("@")[0] != module:
             shared.setdefault(module, set()).add(group)
     for item in items:
         module, group = item.nodeid.split("::")[0], groups.get(item.nodeid)
-        if group == module and len(shared.get(module, ())) == 1:
-            (group,) = shared[module]
+        if group is not None and group.split("@")[0] == module:
+            group = _join_shared(group, shared.get(module, set()))
         groups[item.nodeid] = group
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
