@@ -23,8 +23,10 @@ def group_times(report: str) -> tuple[dict[str, list[float]], list[tuple[float, 
     free: list[tuple[float, str]] = []
     for case in ET.parse(report).iter("testcase"):
         name, seconds = case.get("name", ""), float(case.get("time", 0))
-        if "@" in name and not name.endswith("]"):  # "test[param]@group"
-            groups[name.rsplit("@", 1)[1]].append(seconds)
+        # "test@group" or "test[param]@group"; a group may hold "@" itself ("module@engine")
+        head, _, group = name.partition("]@") if "]@" in name else name.partition("@")
+        if group:
+            groups[group].append(seconds)
         else:
             free.append((seconds, f"{case.get('classname')}::{name}"))
     return groups, free
