@@ -1,9 +1,9 @@
 -- Likely automation, per download (docs/rules.md, likely automation): the rows of
 -- `downloads` (int_package_requests with in_manifest, the same columns), each with the
 -- reason a rule of seed `automation_rules` or the burst rule gives (null: none) and the
--- version of the rules that decided it. It carries the client's dimensions too, so that
--- `daily_downloads` counts its days from this model alone. Nothing here changes `downloads` or the legacy
--- marts; other marts join or aggregate this model.
+-- version of the rules that decided it, and the client's dimensions, so that
+-- `daily_downloads` counts its days from this model alone. Nothing here changes
+-- `downloads` or the legacy marts.
 -- Incremental, delete+insert by (ip_hash, request_date): a run re-derives every
 -- (address, UTC day) that new log files touch, all of its downloads, so a burst that new
 -- files complete is flagged in full, as a full build would. When the rules' version differs
