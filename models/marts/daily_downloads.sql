@@ -28,18 +28,17 @@
     indexes=warehouse_indexes([{'columns': ['package', 'download_date']}, {'columns': ['download_date']}]),
 ) }}
 
-with flagged as (
-    select * from {{ ref('int_download_automation') }}
-),
-
-current_rules as (
-    select max(automation_rules_version) as rules_label from flagged
+{#- int_download_automation is named in each CTE, not through one shared CTE: an engine may
+    materialise a CTE read three times (all its rows and columns) before filtering it #}
+with current_rules as (
+    select max(automation_rules_version) as rules_label
+    from {{ ref('int_download_automation') }}
 ),
 
 recounted_days as (
     -- the days to count: those of new log files, or every day when the rules changed
     select distinct request_date as download_date
-    from flagged
+    from {{ ref('int_download_automation') }}
     {% if is_incremental() -%}
     where {{ new_rows_filter('file_id') }}
         or (select max(automation_rules_version) from {{ this }})
@@ -65,7 +64,7 @@ described as (
         coalesce(d.client_country, '') as country,
         coalesce(e.country_code, '') as edge_country,
         coalesce(d.automation_reason, '') as automation_reason
-    from flagged as d
+    from {{ ref('int_download_automation') }} as d
     inner join recounted_days as r on r.download_date = d.request_date
     left join edge_locations as e
         on e.edge_code = substr(d.edge_location, 1, 3)
