@@ -92,9 +92,7 @@ def test_point_with_filters(client):
     assert get(client, base + "?edge_country=US")["downloads"] == 5  # the default edge
     # a whole month: the months (from `stats`, every download) only without filters
     month = "/api/downloads/point/2024-03-01:2024-03-31/ACME"
-    assert get(client, month)["months"] == [
-        {"month": "2024-03", "downloads": 5, "distinct_ips": 4}
-    ]
+    assert get(client, month)["months"] == [{"month": "2024-03", "downloads": 5, "distinct_ips": 4}]
     assert "months" not in get(client, month + "?filter=people")
 
 
