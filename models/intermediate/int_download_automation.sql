@@ -26,10 +26,7 @@ with rules as (
 
 rules_version as (
     -- the seed's version and the burst parameters: a change of either re-derives
-    select
-        'rules ' || cast(max(rules_version) as varchar(16))
-        || '; burst > {{ burst_packages }} packages in {{ burst_minutes }} min' as rules_label
-    from rules
+    {{ automation_rules_label() }}
 ),
 
 downloads as (

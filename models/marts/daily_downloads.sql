@@ -31,17 +31,22 @@
 {#- int_download_automation is named in each CTE, not through one shared CTE: an engine may
     materialise a CTE read three times (all its rows and columns) before filtering it #}
 with current_rules as (
-    select max(automation_rules_version) as rules_label
-    from {{ ref('int_download_automation') }}
+    -- the version int_download_automation has just derived its flags with (from the seed:
+    -- no scan of the flags)
+    {{ automation_rules_label() }}
 ),
 
 recounted_days as (
-    -- the days to count: those of new log files, or every day when the rules changed
+    -- the days to count: those of new log files (a filter by itself, so that the engine can
+    -- skip the old files' rows), and every day when the rules changed
     select distinct request_date as download_date
     from {{ ref('int_download_automation') }}
-    {% if is_incremental() -%}
     where {{ new_rows_filter('file_id') }}
-        or (select max(automation_rules_version) from {{ this }})
+    {%- if is_incremental() %}
+    union
+    select distinct request_date as download_date
+    from {{ ref('int_download_automation') }}
+    where (select max(s.automation_rules_version) from {{ this }} as s)
         is distinct from (select cr.rules_label from current_rules as cr)
     {%- endif %}
 ),
