@@ -1,8 +1,9 @@
 -- Likely automation, per download (docs/rules.md, likely automation): the rows of
 -- `downloads` (int_package_requests with in_manifest, the same columns), each with the
 -- reason a rule of seed `automation_rules` or the burst rule gives (null: none) and the
--- version of the rules that decided it. Nothing here changes `downloads` or the legacy
--- marts; other marts join or aggregate this model.
+-- version of the rules that decided it, and the client's dimensions, so that
+-- `daily_downloads` counts its days from this model alone. Nothing here changes
+-- `downloads` or the legacy marts.
 -- Incremental, delete+insert by (ip_hash, request_date): a run re-derives every
 -- (address, UTC day) that new log files touch, all of its downloads, so a burst that new
 -- files complete is flagged in full, as a full build would. When the rules' version differs
@@ -13,6 +14,7 @@
     incremental_strategy=('merge' if target.type == 'athena' else 'delete+insert'),
     table_type=('iceberg' if target.type == 'athena' else none),
     on_schema_change='fail',
+    indexes=warehouse_indexes([{'columns': ['request_date']}]),
 ) }}
 
 {%- set burst_packages = var('automation_burst_packages') %}
@@ -24,10 +26,7 @@ with rules as (
 
 rules_version as (
     -- the seed's version and the burst parameters: a change of either re-derives
-    select
-        'rules ' || cast(max(rules_version) as varchar(16))
-        || '; burst > {{ burst_packages }} packages in {{ burst_minutes }} min' as rules_label
-    from rules
+    {{ automation_rules_label() }}
 ),
 
 downloads as (
@@ -117,6 +116,11 @@ select
     download_type,
     edge_location,
     file_id,
+    client,
+    r_version,
+    os,
+    arch,
+    client_country,
     automation_reason,
     (select rv.rules_label from rules_version as rv) as automation_rules_version
 from flagged

@@ -1,24 +1,54 @@
--- Downloads per UTC day, package and the client's dimensions (docs/rules.md, the client of
--- a download): client, R version, operating system, architecture, the client's country and
--- the country of the CDN edge that served it. For the API's breakdowns; the legacy tables
--- never read it. An unknown value is '' here (never null: the rows' key must compare
--- equal to itself, for delete+insert and for Athena's merge); the API answers null.
--- Incremental as hourly_downloads: a day's count is its stored count plus the downloads of
--- the log files loaded since the previous run (source_file_id is the watermark), and only
--- the days those touch are rewritten; the result equals a full build.
+-- Downloads per UTC day, package, the client's dimensions and likely automation
+-- (docs/rules.md, the client of a download; likely automation): client, R version,
+-- operating system, architecture, the client's country, the country of the CDN edge that
+-- served it, and automation_reason ('' for none). For the API's breakdowns and its
+-- `filter=people`; the legacy tables never read it. An unknown value is '' here (never
+-- null: the rows' key must compare equal to itself); the API answers null.
+-- Counted from int_download_automation (the rows of `downloads` with their flags).
+-- Incremental by whole days: a flag can change for downloads loaded earlier (a burst that
+-- a later file completes, a new rules version), so a run recounts, whole, every day that
+-- new log files touch (int_download_automation re-derived those days' addresses), and
+-- every day when the rules' version differs from the one stored here. The recounted days
+-- replace the stored ones (delete+insert by the day; on Athena a merge by the full key,
+-- whose rows gone from a recounted day come as zero rows that delete their match). The
+-- result equals a full build. source_file_id is the day's newest log file, on every row
+-- of the day (the watermark; a publication takes the days past its mark whole).
 {%- set keys = [
     'download_date', 'category', 'package',
-    'client', 'r_version', 'os', 'arch', 'country', 'edge_country',
+    'client', 'r_version', 'os', 'arch', 'country', 'edge_country', 'automation_reason',
 ] %}
+{%- set athena = target.type == 'athena' %}
 {{ config(
     materialized='incremental',
-    unique_key=keys,
+    unique_key=(keys if athena else ['download_date']),
+    delete_from_column=(none if athena else 'download_date'),
+    incremental_strategy=('merge' if athena else 'delete+insert'),
+    delete_condition=('src.downloads = 0' if athena else none),
+    insert_condition=('src.downloads > 0' if athena else none),
     indexes=warehouse_indexes([{'columns': ['package', 'download_date']}, {'columns': ['download_date']}]),
 ) }}
 
-with new_downloads as (
-    select * from {{ ref('downloads') }}
+{#- int_download_automation is named in each CTE, not through one shared CTE: an engine may
+    materialise a CTE read three times (all its rows and columns) before filtering it #}
+with current_rules as (
+    -- the version int_download_automation has just derived its flags with (from the seed:
+    -- no scan of the flags)
+    {{ automation_rules_label() }}
+),
+
+recounted_days as (
+    -- the days to count: those of new log files (a filter by itself, so that the engine can
+    -- skip the old files' rows), and every day when the rules changed
+    select distinct request_date as download_date
+    from {{ ref('int_download_automation') }}
     where {{ new_rows_filter('file_id') }}
+    {%- if is_incremental() %}
+    union
+    select distinct request_date as download_date
+    from {{ ref('int_download_automation') }}
+    where (select max(s.automation_rules_version) from {{ this }} as s)
+        is distinct from (select cr.rules_label from current_rules as cr)
+    {%- endif %}
 ),
 
 edge_locations as (
@@ -37,51 +67,69 @@ described as (
         coalesce(d.os, '') as os,
         coalesce(d.arch, '') as arch,
         coalesce(d.client_country, '') as country,
-        coalesce(e.country_code, '') as edge_country
-    from new_downloads as d
+        coalesce(e.country_code, '') as edge_country,
+        coalesce(d.automation_reason, '') as automation_reason
+    from {{ ref('int_download_automation') }} as d
+    inner join recounted_days as r on r.download_date = d.request_date
     left join edge_locations as e
         on e.edge_code = substr(d.edge_location, 1, 3)
 ),
 
-added as (
+day_marks as (
+    -- the day's newest log file, the watermark of every row of the day
+    select download_date, max(file_id) as source_file_id
+    from described
+    group by download_date
+),
+
+counted as (
     select
         {{ keys | join(',\n        ') }},
-        count(*) as downloads,
-        max(file_id) as source_file_id
+        count(*) as downloads
     from described
     group by {{ keys | join(', ') }}
 ),
 
-stored as (
-    {{ stored_rows(
-        keys + ['downloads', 'source_file_id'],
-        shaped_like='added',
-        where='download_date >= (select min(download_date) from added)'
-    ) }}
+{%- if athena and is_incremental() %}
+
+gone as (
+    -- stored rows of a recounted day that its new count no longer has: zero rows, which the
+    -- merge's delete_condition turns into deletes
+    {%- set s_keys = [] %}
+    {%- for k in keys %}{% do s_keys.append('s.' ~ k) %}{% endfor %}
+    select
+        {{ s_keys | join(',\n        ') }},
+        0 as downloads
+    from {{ this }} as s
+    inner join day_marks as m on m.download_date = s.download_date
+    where not exists (
+        select 1 from counted as c
+        where {% for k in keys %}c.{{ k }} = s.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+    )
 ),
 
-daily as (
+day_rows as (
+    select * from counted
+    union all
+    select * from gone
+),
+{%- else %}
+
+day_rows as (
+    select * from counted
+),
+{%- endif %}
+
+final as (
     select
         {% for k in keys -%}
-        a.{{ k }},
+        r.{{ k }},
         {% endfor -%}
-        a.downloads + coalesce(s.downloads, 0) as downloads,
-        greatest(a.source_file_id, coalesce(s.source_file_id, 0)) as source_file_id
-    from added as a
-    left join stored as s
-        on s.download_date = a.download_date
-            and s.category = a.category
-            and s.package = a.package
-            and s.client = a.client
-            and s.r_version = a.r_version
-            and s.os = a.os
-            and s.arch = a.arch
-            and s.country = a.country
-            and s.edge_country = a.edge_country
+        (select cr.rules_label from current_rules as cr) as automation_rules_version,
+        cast(r.downloads as integer) as downloads,
+        m.source_file_id
+    from day_rows as r
+    inner join day_marks as m on m.download_date = r.download_date
 )
 
-select
-    {{ keys | join(',\n    ') }},
-    cast(downloads as integer) as downloads,
-    source_file_id
-from daily
+select * from final

@@ -202,7 +202,7 @@ def get_data() -> Response:
     if q.source_for(columns, filters) is None:
         raise ApiError(
             "bioc_version and download_type cannot be combined with client, r_version, os, "
-            "arch, country or edge_country (as a grouping or a filter)"
+            "arch, country or edge_country (as a grouping or a filter), nor with filter=people"
         )
     snap = _snapshot()
     count = q.grouped_count(snap, model, columns, time_group, run=_in_slot, filters=filters)
@@ -348,17 +348,26 @@ def downloads_breakdown(period: str, packages: str) -> Response:
     """Downloads of one package (or up to 128) in a period per value of one client
     dimension (`by`: docs/rules.md, the client of a download)."""
     by = choice("by", tuple(q.DIMENSIONS))
+    filters = parse_filters()
     snap, names, bulk, start, end = _requested_packages(period, packages, PERIOD_MAX_MONTHS)
-    key = ("breakdown", start, end, tuple(names), bulk, by)
-    return _respond(snap, key, lambda: _breakdown_payload(snap, names, bulk, start, end, by))
+    key = ("breakdown", start, end, tuple(names), bulk, by, tuple(sorted(filters.items())))
+    return _respond(
+        snap, key, lambda: _breakdown_payload(snap, names, bulk, start, end, by, filters)
+    )
 
 
 def _breakdown_payload(
-    snap: Snapshot, names: list[str], bulk: bool, start: dt.date, end: dt.date, by: str
+    snap: Snapshot,
+    names: list[str],
+    bulk: bool,
+    start: dt.date,
+    end: dt.date,
+    by: str,
+    filters: dict[str, str],
 ) -> dict[str, Any]:
     known = q.known_packages(snap)
     found = [n for n in names if n in known]
-    counts = q.breakdown(snap, found, start, end, by) if found else {}
+    counts = q.breakdown(snap, found, start, end, by, filters) if found else {}
     span = {"start": start.isoformat(), "end": end.isoformat(), "by": by}
     entries = {
         name: {
@@ -387,37 +396,55 @@ def _requested_packages(
 
 
 def _per_package(kind: str, period: str, packages: str, max_months: int) -> Response:
+    filters = parse_filters()
     snap, names, bulk, start, end = _requested_packages(period, packages, max_months)
-    key = (kind, start, end, tuple(names), bulk)
-    return _respond(snap, key, lambda: _package_payload(snap, kind, names, bulk, start, end))
+    key = (kind, start, end, tuple(names), bulk, tuple(sorted(filters.items())))
+    return _respond(
+        snap, key, lambda: _package_payload(snap, kind, names, bulk, start, end, filters)
+    )
 
 
 def _package_payload(
-    snap: Snapshot, kind: str, names: list[str], bulk: bool, start: dt.date, end: dt.date
+    snap: Snapshot,
+    kind: str,
+    names: list[str],
+    bulk: bool,
+    start: dt.date,
+    end: dt.date,
+    filters: dict[str, str],
 ) -> dict[str, Any]:
     known = q.known_packages(snap)
     found = [n for n in names if n in known]
-    entries = _package_entries(snap, kind, found, start, end) if found else {}
+    entries = _package_entries(snap, kind, found, start, end, filters) if found else {}
     if not bulk:
         return entries[names[0]]
     return {name: entries.get(name) for name in names}
 
 
 def _package_entries(
-    snap: Snapshot, kind: str, names: list[str], start: dt.date, end: dt.date
+    snap: Snapshot,
+    kind: str,
+    names: list[str],
+    start: dt.date,
+    end: dt.date,
+    filters: dict[str, str],
 ) -> dict[str, dict[str, Any]]:
     """The answer per package. Labels (days, months) are formatted once for all packages, and
-    a point asks the database for totals, not days: the worst allowed request stays cheap."""
-    months = whole_months(start, end)
+    a point asks the database for totals, not days: the worst allowed request stays cheap.
+    Under filters the months and distinct IPs (from `stats`, which counts every download)
+    are left out; a range's day without loaded logs is null (log_coverage)."""
+    months = None if filters else whole_months(start, end)
     monthly = q.monthly_stats(snap, names, start, end, monthly=True) if months else {}
     month_labels = [m.strftime("%Y-%m") for m in months] if months else []
-    yearly = _calendar_year_ips(snap, names, start, end)
+    yearly = {} if filters else _calendar_year_ips(snap, names, start, end)
     if kind == "point":
-        totals = q.period_totals(snap, names, start, end)
+        totals = q.period_totals(snap, names, start, end, filters)
     else:
-        daily = q.daily_counts(snap, names, start, end)
+        daily = q.daily_counts(snap, names, start, end, filters)
+        coverage = q.log_coverage(snap)
         day_list = days(start, end)
         day_labels = [d.isoformat() for d in day_list]
+        logged = [d in coverage for d in day_list]
     out = {}
     span = {"start": start.isoformat(), "end": end.isoformat()}
     for name in names:
@@ -427,8 +454,8 @@ def _package_entries(
         else:
             counts = daily[name]
             entry["downloads"] = [
-                {"day": label, "downloads": counts.get(d, 0)}
-                for d, label in zip(day_list, day_labels, strict=True)
+                {"day": label, "downloads": counts.get(d, 0) if known else None}
+                for d, label, known in zip(day_list, day_labels, logged, strict=True)
             ]
         if months:
             entry["months"] = _month_entries(months, month_labels, monthly[name])
@@ -542,17 +569,19 @@ def cran_total_post(period: str) -> Response:
 
 
 def _cran(kind: str, period: str, names: list[str] | None) -> Response:
+    filters = parse_filters()
     snap = _snapshot()
     max_months = cranlogs.DAILY_MAX_MONTHS if kind == "daily" else PERIOD_MAX_MONTHS
     start, end = cranlogs.parse_cran_period(period, snap.valid_thru, max_months)
     if kind == "daily":
         cranlogs.check_daily_size(names, start, end)
     build = cranlogs.daily_payload if kind == "daily" else cranlogs.total_payload
-    key = ("cran", kind, start, end, None if names is None else tuple(names))
+    chosen = tuple(sorted(filters.items()))
+    key = ("cran", kind, start, end, None if names is None else tuple(names), chosen)
     if request.method == "POST":  # up to 5,000 names: not worth a place in the shared LRU
-        body = lambda: json_bytes(build(snap, names, start, end))  # noqa: E731
+        body = lambda: json_bytes(build(snap, names, start, end, filters))  # noqa: E731
         return http.respond(snap, "api:" + repr(key), body, "application/json")
-    return _respond(snap, key, lambda: build(snap, names, start, end))
+    return _respond(snap, key, lambda: build(snap, names, start, end, filters))
 
 
 # ---------------------------------------------------------------- status

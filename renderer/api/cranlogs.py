@@ -57,15 +57,19 @@ def check_daily_size(names: Sequence[str] | None, start: dt.date, end: dt.date) 
 
 
 def _day_counts(
-    snap: Snapshot, names: Sequence[str] | None, start: dt.date, end: dt.date
+    snap: Snapshot,
+    names: Sequence[str] | None,
+    start: dt.date,
+    end: dt.date,
+    filters: dict[str, str],
 ) -> dict[str | None, dict[dt.date, int]]:
     if names is None:
-        return {None: q.daily_totals(snap, start, end)}
+        return {None: q.daily_totals(snap, start, end, filters)}
     known = q.known_packages(snap)
     found = [n for n in names if n in known]
     counts: dict[str | None, dict[dt.date, int]] = {n: {} for n in names}
     if found:
-        counts.update(q.daily_counts(snap, found, start, end))
+        counts.update(q.daily_counts(snap, found, start, end, filters))
     return counts
 
 
@@ -78,7 +82,11 @@ def _entry(name: str | None, start: dt.date, end: dt.date, downloads: Any) -> di
 
 
 def daily_payload(
-    snap: Snapshot, names: Sequence[str] | None, start: dt.date, end: dt.date
+    snap: Snapshot,
+    names: Sequence[str] | None,
+    start: dt.date,
+    end: dt.date,
+    filters: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per package (or one for all), every day of the period, null on the days
     without loaded logs. A name the manifest does not know is all zeros on the loaded days,
@@ -86,7 +94,7 @@ def daily_payload(
     coverage = q.log_coverage(snap)
     period = days(start, end)
     out = []
-    for name, counts in _day_counts(snap, names, start, end).items():
+    for name, counts in _day_counts(snap, names, start, end, filters or {}).items():
         series = [
             {"day": d.isoformat(), "downloads": counts.get(d, 0) if d in coverage else None}
             for d in period
@@ -96,13 +104,17 @@ def daily_payload(
 
 
 def total_payload(
-    snap: Snapshot, names: Sequence[str] | None, start: dt.date, end: dt.date
+    snap: Snapshot,
+    names: Sequence[str] | None,
+    start: dt.date,
+    end: dt.date,
+    filters: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per package (or one for all): the sum over the loaded days of the period,
     `null` when no day of it was loaded."""
     coverage = q.log_coverage(snap)
     covered = any(d in coverage for d in days(start, end))
     out = []
-    for name, counts in _day_counts(snap, names, start, end).items():
+    for name, counts in _day_counts(snap, names, start, end, filters or {}).items():
         out.append(_entry(name, start, end, sum(counts.values()) if covered else None))
     return out

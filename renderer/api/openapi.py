@@ -92,11 +92,18 @@ def _path(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]
 
 MODEL = _query("model", {"type": "string", "enum": list(q.MODELS)}, "Data model.", required=True)
 COLUMN = {"type": "string", "enum": list(q.GROUP_COLUMNS)}
-#: get_data's filters by the client's dimensions (countries by ISO code); with any of them,
-#: or grouped by one, bioc_version and download_type are not available (400)
+#: the filters by the client's dimensions (countries by ISO code) and `filter=people|all`;
+#: in get_data, with any of them, or grouped by one, bioc_version and download_type are not
+#: available (400)
+FILTER_TEXT = {
+    "filter": "`people`: leave out the downloads flagged as likely automation (CI systems, "
+    "crawlers, bursts; docs/rules.md, likely automation). `all` (the default): every download.",
+}
 FILTERS = [
     _query(
-        name, {"type": "string", "pattern": f"^({pattern})$"}, f"Only downloads with this {name}."
+        name,
+        {"type": "string", "pattern": f"^({pattern})$"},
+        FILTER_TEXT.get(name, f"Only downloads with this {name}."),
     )
     for name, pattern in FILTER_PATTERNS.items()
 ]
@@ -234,13 +241,14 @@ SCHEMAS: dict[str, Any] = {
             "months": {
                 "type": "array",
                 "items": _ref("MonthStat"),
-                "description": "Present when the period is whole calendar months (from `stats`).",
+                "description": "Present when the period is whole calendar months (from `stats`, "
+                "every download) and no filter is given.",
             },
             "distinct_ips": {
                 "type": "integer",
                 "minimum": 0,
                 "description": "Present when the period is exactly one calendar month or one "
-                "calendar year: the distinct client IPs of that period.",
+                "calendar year and no filter is given: the distinct client IPs of that period.",
             },
         },
         "additionalProperties": False,
@@ -259,12 +267,23 @@ SCHEMAS: dict[str, Any] = {
                     "required": ["day", "downloads"],
                     "properties": {
                         "day": {"type": "string", "format": "date"},
-                        "downloads": {"type": "integer", "minimum": 0},
+                        "downloads": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "nullable": True,
+                            "description": "null on a day without loaded logs (no row in "
+                            "log_coverage): its count is unknown, not 0.",
+                        },
                     },
                     "additionalProperties": False,
                 },
             },
-            "months": {"type": "array", "items": _ref("MonthStat")},
+            "months": {
+                "type": "array",
+                "items": _ref("MonthStat"),
+                "description": "Present when the period is whole calendar months and no filter "
+                "is given.",
+            },
         },
         "additionalProperties": False,
     },
@@ -508,7 +527,7 @@ def _cran_paths(kind: str, schema: str, what: str) -> dict[str, Any]:
             "get": {
                 "operationId": f"cran_{kind}",
                 "summary": f"{what} of packages, in cranlogs' shape." + note,
-                "parameters": [CRAN_PERIOD, PACKAGES],
+                "parameters": [CRAN_PERIOD, PACKAGES, *FILTERS],
                 "responses": {**answer, **_errors(400)},
             }
         },
@@ -516,13 +535,13 @@ def _cran_paths(kind: str, schema: str, what: str) -> dict[str, Any]:
             "get": {
                 "operationId": f"cran_{kind}_all",
                 "summary": f"{what} of all packages together (no `package` key).",
-                "parameters": [CRAN_PERIOD],
+                "parameters": [CRAN_PERIOD, *FILTERS],
                 "responses": {**answer, **_errors(400)},
             },
             "post": {
                 "operationId": f"cran_{kind}_bulk",
                 "summary": f"{what} of up to {POST_MAX:,} packages named in a JSON body." + note,
-                "parameters": [CRAN_PERIOD],
+                "parameters": [CRAN_PERIOD, *FILTERS],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": body}},
@@ -540,9 +559,9 @@ PATHS: dict[str, Any] = {
             "summary": "Downloads grouped by one or two columns, optionally per time bucket.",
             "description": f"At most {GET_DATA_MAX_GROUPS:,} groups: a grouping of the data "
             "with more (say every package per day) is refused with 400. The client dimensions "
-            "(client, r_version, os, arch, country, edge_country; as groupings or filters) come "
-            "from a daily table without bioc_version and download_type: combining them is "
-            "refused with 400.",
+            "(client, r_version, os, arch, country, edge_country; as groupings or filters) and "
+            "`filter=people` come from a daily table without bioc_version and download_type: "
+            "combining them is refused with 400.",
             "parameters": [
                 MODEL,
                 _query("group_by", COLUMN, "Grouping column.", required=True),
@@ -612,7 +631,9 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "downloads_point",
             "summary": "Total downloads of one or more packages in a period.",
-            "parameters": [PERIOD, PACKAGES],
+            "description": "With a filter (client dimensions, `filter=people`) the count comes "
+            "from the daily table, and `months` and `distinct_ips` are left out.",
+            "parameters": [PERIOD, PACKAGES, *FILTERS],
             "responses": {
                 **_ok(_bulk_or_single("Point"), "Downloads in the period."),
                 **_errors(400, 404),
@@ -633,6 +654,7 @@ PATHS: dict[str, Any] = {
                     "The dimension (docs/rules.md, the client of a download).",
                     required=True,
                 ),
+                *FILTERS,
             ],
             "responses": {
                 **_ok(_bulk_or_single("Breakdown"), "Downloads per value."),
@@ -645,9 +667,15 @@ PATHS: dict[str, Any] = {
             "operationId": "downloads_range",
             "summary": "Downloads per UTC day of one or more packages "
             f"(at most {RANGE_MAX_MONTHS} months).",
-            "parameters": [RANGE_PERIOD, PACKAGES],
+            "description": "A day without loaded logs is null, a loaded day without "
+            "downloads 0. With a filter (client dimensions, `filter=people`) the counts come "
+            "from the daily table and `months` is left out.",
+            "parameters": [RANGE_PERIOD, PACKAGES, *FILTERS],
             "responses": {
-                **_ok(_bulk_or_single("Range"), "Downloads per day, zeros included."),
+                **_ok(
+                    _bulk_or_single("Range"),
+                    "Downloads per day, zeros included, null for days without logs.",
+                ),
                 **_errors(400, 404),
             },
         }

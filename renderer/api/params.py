@@ -47,6 +47,8 @@ DATE_PATTERN = (
 
 # The client dimensions a request may filter by (docs/api.md), each value's pattern: a
 # value outside it is a 400, so no filter ever reaches SQL unchecked (it is bound anyway).
+# `filter` is who downloaded: `people` leaves out the downloads flagged as likely
+# automation (docs/rules.md, likely automation), `all` (the default) counts every one.
 FILTER_PATTERNS: dict[str, str] = {
     "client": "R|curl|wget|browser|other",
     "r_version": "[0-9]{1,2}[.][0-9]{1,2}",
@@ -54,7 +56,10 @@ FILTER_PATTERNS: dict[str, str] = {
     "arch": "aarch64|x86_64|i386",
     "country": "[A-Z]{2}",
     "edge_country": "[A-Z]{2}",
+    "filter": "people|all",
 }
+#: the value of `filter` that is no filter: today's numbers, every download
+FILTER_ALL = "all"
 
 
 class ApiError(Exception):
@@ -192,7 +197,8 @@ def whole_months(start: dt.date, end: dt.date) -> list[dt.date] | None:
 
 
 def parse_filters() -> dict[str, str]:
-    """The client-dimension filters of the request (FILTER_PATTERNS), by name."""
+    """The client-dimension filters of the request (FILTER_PATTERNS), by name; `filter=all`
+    is the same as no `filter` (and answers from the same cache entry)."""
     out = {}
     for name, pattern in FILTER_PATTERNS.items():
         value = arg(name, required=False)
@@ -200,5 +206,7 @@ def parse_filters() -> dict[str, str]:
             continue
         if not re.fullmatch(pattern, value):
             raise ApiError(f"invalid {name}; expected a value matching ^({pattern})$")
+        if name == "filter" and value == FILTER_ALL:
+            continue
         out[name] = value
     return out

@@ -90,13 +90,30 @@ def source_for(columns: Sequence[str], filters: dict[str, str]) -> Source | None
     return DAILY if all(c in DAILY_COLUMNS for c in columns) else None
 
 
+#: `filter=people`: the downloads nothing flags as likely automation ('' in the daily mart)
+PEOPLE = "people"
+
+
+def _filter_conditions(filters: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """Conditions over the daily mart's columns (names from DIMENSIONS only, and
+    `filter=people`: automation_reason = '') and their bound values."""
+    names = sorted(n for n in filters if n in DIMENSIONS)
+    parts = [f"{name} = :f_{name}" for name in names]
+    if filters.get("filter") == PEOPLE:
+        parts.append("automation_reason = ''")
+    return parts, {f"f_{n}": filters[n] for n in names}
+
+
 def _filter_sql(filters: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """`where` text over the daily mart's columns (names from DIMENSIONS only) and its
-    bound values."""
-    if not filters:
-        return "", {}
-    parts = [f"{name} = :f_{name}" for name in sorted(filters) if name in DIMENSIONS]
-    return " where " + " and ".join(parts), {f"f_{k}": v for k, v in filters.items()}
+    """`where` text of `_filter_conditions` (empty without filters) and its bound values."""
+    parts, params = _filter_conditions(filters)
+    return (" where " + " and ".join(parts) if parts else ""), params
+
+
+def _and_filters(filters: dict[str, str] | None) -> tuple[str, dict[str, str]]:
+    """`_filter_conditions` as text to append to a `where` (starting with ` and `)."""
+    parts, params = _filter_conditions(filters or {})
+    return "".join(f" and {p}" for p in parts), params
 
 
 def country_names(snap: Snapshot) -> dict[str, str]:
@@ -184,18 +201,24 @@ def grouped_count(
 
 
 def breakdown(
-    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date, by: str
+    snap: Snapshot,
+    packages: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+    by: str,
+    filters: dict[str, str] | None = None,
 ) -> dict[str, list[tuple[str | None, int]]]:
     """Downloads of each package in [start, end] (UTC days) per value of the client
     dimension `by` (a DIMENSIONS key), most downloaded first, then by value (None last);
     countries by English name. The packages' days of the daily mart: bounded by the period
     and the number of packages (at most BULK_MAX)."""
     placeholders, params = _in_list(packages)
+    more, bound = _and_filters(filters)
     rows = snap.rows(
         f"select package, {DIMENSIONS[by]}, sum(downloads) from daily_downloads "
         f"where package in ({placeholders}) and download_date >= :start "
-        "and download_date <= :end group by 1, 2",
-        {**params, "start": start, "end": end},
+        f"and download_date <= :end{more} group by 1, 2",
+        {**params, **bound, "start": start, "end": end},
     )
     names = country_names(snap) if by in COUNTRY_COLUMNS else {}
     out: dict[str, list[tuple[str | None, int]]] = {name: [] for name in packages}
@@ -257,10 +280,44 @@ def _in_list(names: Sequence[str]) -> tuple[str, dict[str, str]]:
     return ", ".join(f":p{i}" for i in range(len(names))), params
 
 
+def _daily_mart_sums(
+    snap: Snapshot,
+    group: str,
+    packages: Sequence[str] | None,
+    start: dt.date,
+    end: dt.date,
+    filters: dict[str, str],
+) -> list[tuple[Any, ...]]:
+    """`group` (fixed text: package, download_date or both) and summed downloads of the
+    daily mart in [start, end], of `packages` (None: all), under `filters`."""
+    placeholders, params = _in_list(packages or [])
+    which = f" and package in ({placeholders})" if packages is not None else ""
+    more, bound = _and_filters(filters)
+    positions = ", ".join(str(i + 1) for i in range(group.count(",") + 1))
+    return snap.rows(
+        f"select {group}, sum(downloads) from daily_downloads "
+        f"where download_date >= :start and download_date <= :end{which}{more} "
+        f"group by {positions}",
+        {**params, **bound, "start": start, "end": end},
+    )
+
+
 def daily_counts(
-    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date
+    snap: Snapshot,
+    packages: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+    filters: dict[str, str] | None = None,
 ) -> dict[str, dict[dt.date, int]]:
-    """Downloads per package and UTC day in [start, end] from the hourly mart."""
+    """Downloads per package and UTC day in [start, end] from the hourly mart (the daily
+    mart under client filters or `filter=people`)."""
+    out: dict[str, dict[dt.date, int]] = {name: {} for name in packages}
+    if filters:
+        for package, day, count in _daily_mart_sums(
+            snap, "package, download_date", packages, start, end, filters
+        ):
+            out[package][_as_date(day)] = _int(count)
+        return out
     placeholders, params = _in_list(packages)
     rows = snap.rows(
         "select package, cast(hour_at as date), sum(downloads) from hourly_downloads "
@@ -268,16 +325,23 @@ def daily_counts(
         "group by 1, 2",
         {**params, "start": _midnight(start), "stop": _midnight(end + dt.timedelta(days=1))},
     )
-    out: dict[str, dict[dt.date, int]] = {name: {} for name in packages}
     for package, day, count in rows:
         out[package][_as_date(day)] = _int(count)
     return out
 
 
 def period_totals(
-    snap: Snapshot, packages: Sequence[str], start: dt.date, end: dt.date
+    snap: Snapshot,
+    packages: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+    filters: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    """Downloads per package in [start, end] (UTC days) from the hourly mart: one row each."""
+    """Downloads per package in [start, end] (UTC days) from the hourly mart (the daily mart
+    under filters): one row each."""
+    if filters:
+        rows = _daily_mart_sums(snap, "package", packages, start, end, filters)
+        return {package: _int(count) for package, count in rows}
     placeholders, params = _in_list(packages)
     rows = snap.rows(
         "select package, sum(downloads) from hourly_downloads "
@@ -359,8 +423,13 @@ def package_totals(
     return entries
 
 
-def daily_totals(snap: Snapshot, start: dt.date, end: dt.date) -> dict[dt.date, int]:
-    """Downloads of all packages per UTC day in [start, end]."""
+def daily_totals(
+    snap: Snapshot, start: dt.date, end: dt.date, filters: dict[str, str] | None = None
+) -> dict[dt.date, int]:
+    """Downloads of all packages per UTC day in [start, end] (the daily mart under filters)."""
+    if filters:
+        rows = _daily_mart_sums(snap, "download_date", None, start, end, filters)
+        return {_as_date(day): _int(count) for day, count in rows}
     rows = snap.rows(
         "select cast(hour_at as date), sum(downloads) from hourly_downloads "
         "where hour_at >= :start and hour_at < :stop group by 1",

@@ -1,9 +1,11 @@
 """Likely automation (docs/rules.md): exact flags on a hand-made log, the incremental run
-equal to a full one, and a change of the rules' version re-deriving every flag.
+equal to a full one, and a change of the rules' version re-deriving every flag; the same
+for the people/automation counts of daily_downloads, whose days are recounted whole when
+their flags change.
 
 One warehouse per target (DuckDB file, real PostgreSQL schema); only the seeds and
-int_download_automation with its parents run, with the burst rule set to more than 2
-distinct packages in 10 minutes (3 in the version-change step).
+daily_downloads with its parents run, with the burst rule set to more than 2 distinct
+packages in 10 minutes (3 in the version-change step).
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.
 BURST, CRAWLER, PERSON = "198.51.100.1", "198.51.100.2", "198.51.100.3"
 N2 = {"automation_burst_packages": 2, "automation_burst_minutes": 10}
 N3 = {"automation_burst_packages": 3, "automation_burst_minutes": 10}
-MODELS = "+int_download_automation"
+MODELS = "+daily_downloads"
 
 
-def _line(ip: str, hms: str, package: str, agent: str) -> str:
+def _line(ip: str, hms: str, package: str, agent: str, day: str = "15/Jan/2024") -> str:
     uri = f"/packages/3.18/bioc/src/contrib/{package}_1.0.tar.gz"
-    return f'{ip} - - [15/Jan/2024:{hms} +0000] "GET {uri} HTTP/1.1" 200 5 "-" "{agent}"'
+    return f'{ip} - - [{day}:{hms} +0000] "GET {uri} HTTP/1.1" 200 5 "-" "{agent}"'
 
 
 FIRST = [
@@ -31,6 +33,8 @@ FIRST = [
     _line(BURST, "10:02:00", "a4Base", R_AGENT),
     _line(CRAWLER, "10:03:00", "ACME", GOOGLEBOT),
     _line(PERSON, "10:04:00", "ACME", R_AGENT),
+    # the day before: no new file touches it again, its counts must stay as they are
+    _line(PERSON, "09:00:00", "ACME", R_AGENT, day="14/Jan/2024"),
 ]
 #: a later file completes the burst: a third distinct package in the same 10-minute block
 SECOND = [_line(BURST, "10:05:00", "oldpkg", R_AGENT)]
@@ -39,8 +43,17 @@ SECOND = [_line(BURST, "10:05:00", "oldpkg", R_AGENT)]
 def _flags(w) -> list[tuple]:
     return w.query(
         "select package, request_at, automation_reason, automation_rules_version "
-        "from int_download_automation order by request_at"
+        "from int_download_automation where request_date = '2024-01-15' order by request_at"
     )
+
+
+def _daily(w) -> list[tuple]:
+    """daily_downloads per (day, package, reason), with the rules' version stored there."""
+    rows = w.query(
+        "select download_date, package, automation_reason, automation_rules_version, "
+        "sum(downloads) from daily_downloads group by 1, 2, 3, 4"
+    )
+    return sorted((str(d)[:10], p, r, v, int(n)) for d, p, r, v, n in rows)
 
 
 def _run(w, dbt_vars: dict, *extra: str) -> None:
@@ -58,16 +71,16 @@ def steps(module_warehouse, logs):
     assert w.load(first).ok
     run_dbt(w.settings, ["seed"], dbt_vars=N2)
     _run(w, N2)
-    out = {"first": _flags(w)}
+    out = {"first": _flags(w), "daily_first": _daily(w)}
     assert w.load(second).ok
     _run(w, N2)
-    out["incremental"] = _flags(w)
+    out["incremental"], out["daily_incremental"] = _flags(w), _daily(w)
     _run(w, N2, "--full-refresh")
-    out["full"] = _flags(w)
+    out["full"], out["daily_full"] = _flags(w), _daily(w)
     _run(w, N3)
-    out["changed"] = _flags(w)
+    out["changed"], out["daily_changed"] = _flags(w), _daily(w)
     _run(w, N3, "--full-refresh")
-    out["changed_full"] = _flags(w)
+    out["changed_full"], out["daily_changed_full"] = _flags(w), _daily(w)
     return out
 
 
@@ -106,3 +119,35 @@ def test_a_new_rules_version_re_derives_every_flag(steps):
         ("oldpkg", None, V3),
     ]
     assert steps["changed"] == steps["changed_full"]
+
+
+def test_daily_counts_separate_people_from_automation(steps):
+    day14 = ("2024-01-14", "ACME", "", V2, 1)
+    assert steps["daily_first"] == [
+        day14,
+        ("2024-01-15", "ACME", "", V2, 2),
+        ("2024-01-15", "ACME", "crawler:googlebot", V2, 1),
+        ("2024-01-15", "a4Base", "", V2, 1),
+    ]
+    # the second file turns two downloads of the first into a burst: the day is recounted
+    # whole (the rows of '' for them are gone), the other day is left as it was
+    assert steps["daily_incremental"] == [
+        day14,
+        ("2024-01-15", "ACME", "", V2, 1),
+        ("2024-01-15", "ACME", "burst", V2, 1),
+        ("2024-01-15", "ACME", "crawler:googlebot", V2, 1),
+        ("2024-01-15", "a4Base", "burst", V2, 1),
+        ("2024-01-15", "oldpkg", "burst", V2, 1),
+    ]
+    assert steps["daily_incremental"] == steps["daily_full"]
+
+
+def test_a_new_rules_version_recounts_every_day(steps):
+    assert steps["daily_changed"] == [
+        ("2024-01-14", "ACME", "", V3, 1),
+        ("2024-01-15", "ACME", "", V3, 2),
+        ("2024-01-15", "ACME", "crawler:googlebot", V3, 1),
+        ("2024-01-15", "a4Base", "", V3, 1),
+        ("2024-01-15", "oldpkg", "", V3, 1),
+    ]
+    assert steps["daily_changed"] == steps["daily_changed_full"]

@@ -75,22 +75,10 @@ EXPORTS = (
         ("download_date", "category", "package"),
         "source_file_id > {mark}",
     ),
-    Export(
-        "daily_downloads",
-        "upsert",
-        (
-            "download_date",
-            "category",
-            "package",
-            "client",
-            "r_version",
-            "os",
-            "arch",
-            "country",
-            "edge_country",
-        ),
-        "source_file_id > {mark}",
-    ),
+    # whole days: a build recounts a day whole and marks every row of it with the day's
+    # newest file (models/marts/daily_downloads.sql), so the day replaces the published one
+    # (rows that left the day go with it)
+    Export("daily_downloads", "upsert", ("download_date",), "source_file_id > {mark}"),
     Export(
         "stats",
         "upsert",

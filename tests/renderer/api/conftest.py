@@ -157,12 +157,21 @@ DDL = [
     "package varchar, downloads integer, distinct_ips integer)",
     "create table daily_downloads (download_date date, category varchar, package varchar, "
     "client varchar, r_version varchar, os varchar, arch varchar, country varchar, "
-    "edge_country varchar, downloads integer)",
+    "edge_country varchar, automation_reason varchar, automation_rules_version varchar, "
+    "downloads integer)",
     "create table countries (country_code varchar, country_name varchar)",
 ]
 #: what the pipeline derives from every event's line (_line): agent `R (4.4.0)`, a private
-#: address (no country), the edge IAD89-P1 (United States)
-CLIENT_DIMENSIONS = {"client": "R", "r": "4.4", "os": "other", "arch": "", "cc": "", "ec": "US"}
+#: address (no country), the edge IAD89-P1 (United States); no rule flags it as automation
+CLIENT_DIMENSIONS = {
+    "client": "R",
+    "r": "4.4",
+    "os": "other",
+    "arch": "",
+    "cc": "",
+    "ec": "US",
+    "rules": "rules 1; burst > 20 packages in 10 min",
+}
 
 
 def daily_package_rows(events: list[Event]) -> list[dict]:
@@ -285,7 +294,7 @@ def build_fixture_warehouse(settings: Settings, events: list[Event] = EVENTS) ->
             conn.execute(
                 sa.text(
                     "insert into daily_downloads values "
-                    "(:d, :c, :p, :client, :r, :os, :arch, :cc, :ec, :n)"
+                    "(:d, :c, :p, :client, :r, :os, :arch, :cc, :ec, '', :rules, :n)"
                 ),
                 [{**r, **CLIENT_DIMENSIONS} for r in daily_package_rows(events)],
             )

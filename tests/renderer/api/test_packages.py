@@ -79,17 +79,20 @@ def test_point_partial_month_has_no_ip_counts(client):
     assert data == {"package": "alpha", "start": "2024-03-02", "end": "2024-03-31", "downloads": 5}
 
 
-def test_range_days_with_zeros(client):
+def test_range_days_without_logs_are_null_and_logged_days_without_downloads_zero(client):
     assert get(client, "/api/downloads/range/2024-03-09:2024-03-11/alpha") == {
         "package": "alpha",
         "start": "2024-03-09",
         "end": "2024-03-11",
         "downloads": [
-            {"day": "2024-03-09", "downloads": 0},
+            {"day": "2024-03-09", "downloads": None},  # no log line that day: unknown
             {"day": "2024-03-10", "downloads": 3},  # 1, 2, 3 (UTC days)
             {"day": "2024-03-11", "downloads": 1},  # 6
         ],
     }
+    # QUIET_DAY: logs loaded, no download at all
+    quiet = get(client, "/api/downloads/range/2024-11-01:2024-11-01/alpha")["downloads"]
+    assert quiet == [{"day": "2024-11-01", "downloads": 0}]
 
 
 def test_range_named_period(client):
@@ -104,7 +107,7 @@ def test_range_named_period(client):
 def test_range_of_18_months_is_allowed(client):
     data = get(client, "/api/downloads/range/2023-06-01:2024-11-30/gamma.db")
     assert len(data["downloads"]) == 549
-    assert sum(d["downloads"] for d in data["downloads"]) == 3
+    assert sum(d["downloads"] or 0 for d in data["downloads"]) == 3
     assert len(data["months"]) == 18
 
 
@@ -128,7 +131,7 @@ def test_bulk_point(client):
 def test_bulk_range_and_unknown_only(client):
     data = get(client, "/api/downloads/range/2024-05-14:2024-05-15/beta,gamma.db")
     assert data["beta"]["downloads"] == [
-        {"day": "2024-05-14", "downloads": 0},
+        {"day": "2024-05-14", "downloads": 0},  # logs that day (other packages)
         {"day": "2024-05-15", "downloads": 2},
     ]
     assert data["gamma.db"]["downloads"][1] == {"day": "2024-05-15", "downloads": 1}
