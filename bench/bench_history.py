@@ -492,8 +492,10 @@ def fresh_warehouse(args: argparse.Namespace, size_name: str, project: Path):
     hist.mkdir(parents=True, exist_ok=True)
     size = SIZES[size_name]
     if args.engine == "postgres":
-        schema = f"issue18b_hist_{size_name.lower()}{args.tag}"
+        schema = f"{args.pg_prefix}_{size_name.lower()}{args.tag}"
         settings = settings_for("postgres", hist / "unused.duckdb", schema, project)
+        if args.pg_template:
+            return settings, _template_database(args, settings, size)
         _drop_schema(settings)
         return settings, synthesise(args, settings, size)
     pristine = hist / f"duckdb-{size_name}.pristine.duckdb"
@@ -512,6 +514,40 @@ def fresh_warehouse(args: argparse.Namespace, size_name: str, project: Path):
     return settings_for("duckdb", db, "main", project), times
 
 
+def _template_database(args: argparse.Namespace, settings, size: int) -> dict:
+    """Synthesise the history once into the database `<schema>_pristine`, then give each run
+    a fresh database cloned from it (CREATE DATABASE ... TEMPLATE: a file copy, minutes
+    less than the synthesis); PGDATABASE then names the clone for this process and the job."""
+    from webstats.core.warehouse import connect_server, quote_ident
+
+    pristine, clone = f"{settings.pg_schema}_pristine", settings.pg_schema
+    os.environ["PGDATABASE"] = "postgres"
+    with contextlib.closing(connect_server(settings)) as con:
+        con.execute("set statement_timeout = 0")
+        have = con.execute("select 1 from pg_database where datname = ?", [pristine]).fetchone()
+    times = {}
+    if not have:
+        partial = pristine + "_partial"
+        with contextlib.closing(connect_server(settings)) as con:
+            con.execute(f"drop database if exists {quote_ident(partial)}")
+            con.execute(f"create database {quote_ident(partial)}")
+        os.environ["PGDATABASE"] = partial
+        times = synthesise(args, settings, size)
+        os.environ["PGDATABASE"] = "postgres"
+        with contextlib.closing(connect_server(settings)) as con:
+            con.execute(f"alter database {quote_ident(partial)} rename to {quote_ident(pristine)}")
+    with contextlib.closing(connect_server(settings)) as con:
+        con.execute(f"drop database if exists {quote_ident(clone)}")
+        t = time.monotonic()
+        con.execute(
+            f"create database {quote_ident(clone)} template {quote_ident(pristine)} "
+            "strategy file_copy"
+        )
+        print(f"    cloned {pristine} in {time.monotonic() - t:.1f} s", flush=True)
+    os.environ["PGDATABASE"] = clone
+    return times
+
+
 def _drop_schema(settings) -> None:
     from webstats.core.warehouse import connect_server, quote_ident
     from webstats.jobs.stage import staging_schemas
@@ -527,6 +563,8 @@ def bench_one(args: argparse.Namespace, size_name: str, project: Path, logs: Pat
     settings, synth = fresh_warehouse(args, size_name, project)
     if synth:
         print(f"    synthesised in {sum(synth.values()):.0f} s", flush=True)
+    if args.synthesise_only:
+        return {}
     before = _file_sizes(settings) if args.engine == "duckdb" else _pg_figures(settings)
     result = run_refresh(settings, logs)
     after = _file_sizes(settings) if args.engine == "duckdb" else _pg_figures(settings)
@@ -596,6 +634,14 @@ def main() -> None:
     ap.add_argument("--renderer", action="store_true", help="also measure the renderer")
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
     ap.add_argument("--tag", default="", help="suffix of the PostgreSQL schema's name")
+    ap.add_argument("--synthesise-only", action="store_true", help="stop before the refresh")
+    ap.add_argument("--pg-prefix", default="bench_hist", help="prefix of the schema's name")
+    ap.add_argument(
+        "--pg-template",
+        action="store_true",
+        help="keep the synthesised history in a database `<schema>_pristine` and refresh a "
+        "clone of it (created per run; the synthesis runs once)",
+    )
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/webstats-bench"))
     args = ap.parse_args()
     work = Path(args.work)
