@@ -257,6 +257,23 @@ MARTS_SQL = [
            distinct_ips, source_file_id)
        select request_date, category, package, count(*), count(distinct ip_hash), max(file_id)
        from downloads group by 1, 2, 3 order by 1""",
+    """insert into daily_downloads (download_date, category, package, client, r_version, os,
+           arch, country, edge_country, downloads, source_file_id)
+       select request_date, category, package, coalesce(client, ''), coalesce(r_version, ''),
+              coalesce(os, ''), coalesce(arch, ''), coalesce(client_country, ''), '',
+              count(*), max(file_id)
+       from downloads group by 1, 2, 3, 4, 5, 6, 7, 8, 9 order by 1""",
+    # no download of the history is automation; the rules' label as the model writes it
+    # (else the first refresh would re-derive every (address, day) of the years)
+    """insert into int_download_automation (request_at, request_date, request_hour,
+           period_date, ip_hash, status, category, package, package_version, bioc_version,
+           download_type, edge_location, file_id, automation_reason, automation_rules_version)
+       select request_at, request_date, request_hour, period_date, ip_hash, status, category,
+              package, package_version, bioc_version, download_type, edge_location, file_id,
+              null, (select 'rules ' || cast(max(rules_version) as varchar(16))
+                     || '; burst > {burst_packages} packages in {burst_minutes} min'
+                     from automation_rules)
+       from downloads order by request_at""",
     """insert into int_log_file_hours (file_id, hour_at, line_count, first_request_at,
            last_request_at)
        select d.file_id, cast(d.day as timestamp) + <secs:h * 3600:secs>,
@@ -307,6 +324,17 @@ MARTS_SQL = [
 ]
 
 
+def _burst_vars() -> dict[str, str]:
+    """The automation burst vars of dbt_project.yml (int_download_automation's label)."""
+    import re
+
+    text = (PROJECT / "dbt_project.yml").read_text()
+    return {
+        k: re.search(rf"^\s*automation_{k}:\s*(\d+)", text, re.M).group(1)
+        for k in ("burst_packages", "burst_minutes")
+    }
+
+
 def _statements(args: argparse.Namespace, size: int) -> list[tuple[str, str]]:
     """(label, SQL) of the synthesis, in order."""
     kw = dict(
@@ -321,6 +349,7 @@ def _statements(args: argparse.Namespace, size: int) -> list[tuple[str, str]]:
         raw_days=RAW_DAYS,
         month=MONTH,
         year_end=YEAR_END,
+        **_burst_vars(),
     )
     out = [("days", DAYS_SQL), ("packages", PKGS_SQL)]
     for year in range(HISTORY_START.year, NIGHT.year + 1):
@@ -414,8 +443,19 @@ def run_refresh(settings, logs: Path) -> dict:
         "peak_rss": peak,
         "written": _children_written() - written,
         "steps": steps,
-        "nodes": node_times(state_dir(settings) / "target" / "run_results.json"),
+        "nodes": node_times(state_dir(_built(settings)) / "target" / "run_results.json"),
     }
+
+
+def _built(settings):
+    """The settings dbt built with: on PostgreSQL the staging schema (its own state dir)."""
+    import dataclasses
+
+    from webstats.jobs.stage import staging_schemas
+
+    if settings.target != "postgres":
+        return settings
+    return dataclasses.replace(settings, pg_schema=staging_schemas(settings.pg_schema)[0])
 
 
 def node_times(run_results: Path) -> list[tuple[str, float]]:
