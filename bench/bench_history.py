@@ -642,7 +642,8 @@ def report(engine: str, size_name: str, r: dict) -> None:
     else:
         print(
             f"    server WAL written {(a['wal'] - b['wal']) / mib:,.0f} MiB; schema "
-            f"{b['schema'] / mib:,.0f} -> {a['schema'] / mib:,.0f} MiB",
+            f"{b['schema'] / mib:,.0f} -> {a['schema'] / mib:,.0f} MiB; "
+            f"swap: {json.dumps(steps.get('swap', {}))}",
             flush=True,
         )
     if "build" in steps:

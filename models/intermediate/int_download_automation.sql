@@ -13,6 +13,8 @@
     incremental_strategy=('merge' if target.type == 'athena' else 'delete+insert'),
     table_type=('iceberg' if target.type == 'athena' else none),
     on_schema_change='fail',
+    delete_from_column='request_date',
+    indexes=warehouse_indexes([{'columns': ['file_id']}, {'columns': ['request_date']}]),
 ) }}
 
 {%- set burst_packages = var('automation_burst_packages') %}
@@ -37,12 +39,23 @@ downloads as (
 
 touched as (
     -- the (address, day)s to derive: those of new log files, or all when the version changed
-    select distinct ip_hash, request_date
+    -- (two branches, not one `or`: PostgreSQL then reads the new files by the file_id index
+    -- and skips the second branch unless the version changed, instead of scanning every
+    -- download of the years; every stored row carries the same version, as a change
+    -- re-derives them all)
+    select ip_hash, request_date
     from downloads
     {% if is_incremental() -%}
     where file_id > (select coalesce(max(file_id), 0) from {{ this }})
-        or (select max(automation_rules_version) from {{ this }})
+    union
+    select ip_hash, request_date
+    from downloads
+    where (select max(stored.automation_rules_version) from (
+            select automation_rules_version from {{ this }} limit 1
+        ) as stored)
         is distinct from (select rv.rules_label from rules_version as rv)
+    {%- else %}
+    group by ip_hash, request_date
     {%- endif %}
 ),
 
