@@ -10,10 +10,7 @@
   materialises a CTE read twice, which would hold the whole table in memory once more.
   The older rows' bound is a scalar subquery on purpose: DuckDB then hashes the (few) new
   rows and skips the older row groups outside their keys' range; with a constant bound it
-  hashed the older rows (3-5 s instead of 0.03 s over 24M stored triples). When the key
-  includes `file_id_column` (the IP triples), new rows (past the mark) and older ones (at
-  or before it) differ in that column, so the join is left out: PostgreSQL otherwise hashed
-  every older row (86 s over 16M stored triples at 10M downloads, bench_history.py).
+  hashed the older rows (3-5 s instead of 0.03 s over 24M stored triples).
 -#}
 {% test unique_combination(model, columns, file_id_column=none) %}
 {%- set cols = columns | join(', ') -%}
@@ -25,9 +22,7 @@ having count(*) > 1
 {%- else -%}
 {%- set mark = last_build_mark() -%}
 {%- set scope = rows_past_mark(file_id_column, mark) -%}
-{#- a key holding the file id column itself: no new row can repeat an older one -#}
-{%- set vacuous = mark is none or file_id_column in columns -%}
-{%- set older = '1 = 0' if vacuous else file_id_column ~ ' <= (select ' ~ mark ~ ')' -%}
+{%- set older = '1 = 0' if mark is none else file_id_column ~ ' <= (select ' ~ mark ~ ')' -%}
 with repeated_within_scope as (
     select {{ cols }}, count(*) as n
     from {{ model }}
