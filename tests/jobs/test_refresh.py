@@ -177,3 +177,20 @@ def test_refresh_reports_bad_input(warehouse, legacy, tmp_path):
     proc = w.cli("refresh", "--logs", str(tmp_path / "missing"))
     assert proc.returncode != 0
     assert "missing" in proc.stderr
+
+
+def test_full_refresh_stages_the_delta_marts_whole(warehouse, legacy, tmp_path):
+    """On PostgreSQL `--full-refresh` rebuilds the large served marts in the stage (no delta
+    merged into the live ones) and ends with the same marts."""
+    if warehouse.target != "postgres":
+        pytest.skip("the delta stage is PostgreSQL's")
+    w = warehouse.with_manifest(legacy.manifest)
+    w.refresh(legacy.log_dir(tmp_path / "logs", "2023-01"))
+    before = w.marts()
+    proc = w.cli(
+        "refresh", "--full-refresh", "--logs", str(tmp_path / "logs"), *legacy.version_args
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    swap = next(r for r in w.json_lines(proc.stdout) if r.get("step") == "swap")
+    assert "delta_rows" not in swap
+    assert w.marts() == before
