@@ -257,6 +257,23 @@ MARTS_SQL = [
            distinct_ips, source_file_id)
        select request_date, category, package, count(*), count(distinct ip_hash), max(file_id)
        from downloads group by 1, 2, 3 order by 1""",
+    """insert into daily_downloads (download_date, category, package, client, r_version, os,
+           arch, country, edge_country, downloads, source_file_id)
+       select request_date, category, package, coalesce(client, ''), coalesce(r_version, ''),
+              coalesce(os, ''), coalesce(arch, ''), coalesce(client_country, ''), '',
+              count(*), max(file_id)
+       from downloads group by 1, 2, 3, 4, 5, 6, 7, 8, 9 order by 1""",
+    # no download of the history is automation; the rules' label as the model writes it
+    # (else the first refresh would re-derive every (address, day) of the years)
+    """insert into int_download_automation (request_at, request_date, request_hour,
+           period_date, ip_hash, status, category, package, package_version, bioc_version,
+           download_type, edge_location, file_id, automation_reason, automation_rules_version)
+       select request_at, request_date, request_hour, period_date, ip_hash, status, category,
+              package, package_version, bioc_version, download_type, edge_location, file_id,
+              null, (select 'rules ' || cast(max(rules_version) as varchar(16))
+                     || '; burst > {burst_packages} packages in {burst_minutes} min'
+                     from automation_rules)
+       from downloads order by request_at""",
     """insert into int_log_file_hours (file_id, hour_at, line_count, first_request_at,
            last_request_at)
        select d.file_id, cast(d.day as timestamp) + <secs:h * 3600:secs>,
@@ -307,6 +324,17 @@ MARTS_SQL = [
 ]
 
 
+def _burst_vars() -> dict[str, str]:
+    """The automation burst vars of dbt_project.yml (int_download_automation's label)."""
+    import re
+
+    text = (PROJECT / "dbt_project.yml").read_text()
+    return {
+        k: re.search(rf"^\s*automation_{k}:\s*(\d+)", text, re.M).group(1)
+        for k in ("burst_packages", "burst_minutes")
+    }
+
+
 def _statements(args: argparse.Namespace, size: int) -> list[tuple[str, str]]:
     """(label, SQL) of the synthesis, in order."""
     kw = dict(
@@ -321,6 +349,7 @@ def _statements(args: argparse.Namespace, size: int) -> list[tuple[str, str]]:
         raw_days=RAW_DAYS,
         month=MONTH,
         year_end=YEAR_END,
+        **_burst_vars(),
     )
     out = [("days", DAYS_SQL), ("packages", PKGS_SQL)]
     for year in range(HISTORY_START.year, NIGHT.year + 1):
@@ -414,8 +443,19 @@ def run_refresh(settings, logs: Path) -> dict:
         "peak_rss": peak,
         "written": _children_written() - written,
         "steps": steps,
-        "nodes": node_times(state_dir(settings) / "target" / "run_results.json"),
+        "nodes": node_times(state_dir(_built(settings)) / "target" / "run_results.json"),
     }
+
+
+def _built(settings):
+    """The settings dbt built with: on PostgreSQL the staging schema (its own state dir)."""
+    import dataclasses
+
+    from webstats.jobs.stage import staging_schemas
+
+    if settings.target != "postgres":
+        return settings
+    return dataclasses.replace(settings, pg_schema=staging_schemas(settings.pg_schema)[0])
 
 
 def node_times(run_results: Path) -> list[tuple[str, float]]:
@@ -492,8 +532,10 @@ def fresh_warehouse(args: argparse.Namespace, size_name: str, project: Path):
     hist.mkdir(parents=True, exist_ok=True)
     size = SIZES[size_name]
     if args.engine == "postgres":
-        schema = f"issue18b_hist_{size_name.lower()}{args.tag}"
+        schema = f"{args.pg_prefix}_{size_name.lower()}{args.tag}"
         settings = settings_for("postgres", hist / "unused.duckdb", schema, project)
+        if args.pg_template:
+            return settings, _template_database(args, settings, size)
         _drop_schema(settings)
         return settings, synthesise(args, settings, size)
     pristine = hist / f"duckdb-{size_name}.pristine.duckdb"
@@ -512,6 +554,40 @@ def fresh_warehouse(args: argparse.Namespace, size_name: str, project: Path):
     return settings_for("duckdb", db, "main", project), times
 
 
+def _template_database(args: argparse.Namespace, settings, size: int) -> dict:
+    """Synthesise the history once into the database `<schema>_pristine`, then give each run
+    a fresh database cloned from it (CREATE DATABASE ... TEMPLATE: a file copy, minutes
+    less than the synthesis); PGDATABASE then names the clone for this process and the job."""
+    from webstats.core.warehouse import connect_server, quote_ident
+
+    pristine, clone = f"{settings.pg_schema}_pristine", settings.pg_schema
+    os.environ["PGDATABASE"] = "postgres"
+    with contextlib.closing(connect_server(settings)) as con:
+        con.execute("set statement_timeout = 0")
+        have = con.execute("select 1 from pg_database where datname = ?", [pristine]).fetchone()
+    times = {}
+    if not have:
+        partial = pristine + "_partial"
+        with contextlib.closing(connect_server(settings)) as con:
+            con.execute(f"drop database if exists {quote_ident(partial)}")
+            con.execute(f"create database {quote_ident(partial)}")
+        os.environ["PGDATABASE"] = partial
+        times = synthesise(args, settings, size)
+        os.environ["PGDATABASE"] = "postgres"
+        with contextlib.closing(connect_server(settings)) as con:
+            con.execute(f"alter database {quote_ident(partial)} rename to {quote_ident(pristine)}")
+    with contextlib.closing(connect_server(settings)) as con:
+        con.execute(f"drop database if exists {quote_ident(clone)}")
+        t = time.monotonic()
+        con.execute(
+            f"create database {quote_ident(clone)} template {quote_ident(pristine)} "
+            "strategy file_copy"
+        )
+        print(f"    cloned {pristine} in {time.monotonic() - t:.1f} s", flush=True)
+    os.environ["PGDATABASE"] = clone
+    return times
+
+
 def _drop_schema(settings) -> None:
     from webstats.core.warehouse import connect_server, quote_ident
     from webstats.jobs.stage import staging_schemas
@@ -527,6 +603,8 @@ def bench_one(args: argparse.Namespace, size_name: str, project: Path, logs: Pat
     settings, synth = fresh_warehouse(args, size_name, project)
     if synth:
         print(f"    synthesised in {sum(synth.values()):.0f} s", flush=True)
+    if args.synthesise_only:
+        return {}
     before = _file_sizes(settings) if args.engine == "duckdb" else _pg_figures(settings)
     result = run_refresh(settings, logs)
     after = _file_sizes(settings) if args.engine == "duckdb" else _pg_figures(settings)
@@ -564,7 +642,8 @@ def report(engine: str, size_name: str, r: dict) -> None:
     else:
         print(
             f"    server WAL written {(a['wal'] - b['wal']) / mib:,.0f} MiB; schema "
-            f"{b['schema'] / mib:,.0f} -> {a['schema'] / mib:,.0f} MiB",
+            f"{b['schema'] / mib:,.0f} -> {a['schema'] / mib:,.0f} MiB; "
+            f"swap: {json.dumps(steps.get('swap', {}))}",
             flush=True,
         )
     if "build" in steps:
@@ -596,6 +675,14 @@ def main() -> None:
     ap.add_argument("--renderer", action="store_true", help="also measure the renderer")
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
     ap.add_argument("--tag", default="", help="suffix of the PostgreSQL schema's name")
+    ap.add_argument("--synthesise-only", action="store_true", help="stop before the refresh")
+    ap.add_argument("--pg-prefix", default="bench_hist", help="prefix of the schema's name")
+    ap.add_argument(
+        "--pg-template",
+        action="store_true",
+        help="keep the synthesised history in a database `<schema>_pristine` and refresh a "
+        "clone of it (created per run; the synthesis runs once)",
+    )
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/webstats-bench"))
     args = ap.parse_args()
     work = Path(args.work)

@@ -3,7 +3,7 @@
       (file ids grow with every load, so the largest one seen is the watermark; why this
       gives the full build's result: docs/rules.md, incremental runs). -#}
   {%- if is_incremental() -%}
-  {{ file_id_expr }} > (select coalesce(max({{ watermark_column }}), 0) from {{ this }})
+  {{ file_id_expr }} > (select coalesce(max({{ watermark_column }}), 0) from {{ stored_relation() }})
   {%- else -%}
   1 = 1
   {%- endif -%}

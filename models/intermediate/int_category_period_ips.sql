@@ -4,7 +4,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    indexes=warehouse_indexes([{'columns': ['batch_file_id']}]),
+    indexes=warehouse_indexes([{'columns': ['batch_file_id']}, {'columns': ['date']}]),
 ) }}
 
 with {{ period_ips(['category']) }}

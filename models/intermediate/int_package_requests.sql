@@ -10,7 +10,7 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     full_refresh=(none if var('rebuild_downloads', false) else false),
-    indexes=warehouse_indexes([{'columns': ['file_id']}]),
+    indexes=warehouse_indexes([{'columns': ['file_id']}, {'columns': ['request_at']}]),
     pre_hook="{{ no_nested_loops() }}",
 ) }}
 

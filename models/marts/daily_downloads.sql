@@ -46,7 +46,11 @@ recounted_days as (
     union
     select distinct request_date as download_date
     from {{ ref('int_download_automation') }}
-    where (select max(s.automation_rules_version) from {{ this }} as s)
+    -- (one stored row's version: a change recounts every day, so all rows carry the same
+    -- one; the stored rows are the live table's in a PostgreSQL delta stage)
+    where (select max(s.automation_rules_version) from (
+            select automation_rules_version from {{ stored_relation() }} limit 1
+        ) as s)
         is distinct from (select cr.rules_label from current_rules as cr)
     {%- endif %}
 ),

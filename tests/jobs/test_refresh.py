@@ -14,7 +14,7 @@ from renderer.app import create_app
 from webstats.cli import main
 from webstats.core.runs import last_run
 from webstats.core.warehouse import BUSY_EXIT, lock_path, served_path
-from webstats.jobs.stage import staging_schemas
+from webstats.jobs.stage import DELTA_MARTS, staging_schemas
 
 STEPS = ["lock", "stage", "load", "build", "swap", "summary"]
 
@@ -42,6 +42,14 @@ def test_refresh_twice_then_catch_up(warehouse, legacy, tmp_path, reference_2023
     assert third[2]["loaded_files"] > 0
     assert third[-1]["valid_thru"] == "2023-12-31"
     assert w.marts() == reference_2023
+    if w.target == "postgres":
+        # the first run built the large served marts whole; later ones staged only their
+        # changed rows, merged into the live tables by the swap (none on the idle second)
+        swaps = [next(r for r in run if r["step"] == "swap") for run in (first, second, third)]
+        assert "delta_rows" not in swaps[0]
+        assert swaps[1]["delta_rows"] == dict.fromkeys(DELTA_MARTS, 0)
+        assert set(swaps[2]["delta_rows"]) == set(DELTA_MARTS)
+        assert all(n > 0 for n in swaps[2]["delta_rows"].values())
 
 
 def _sha(path) -> str:
@@ -79,6 +87,7 @@ def test_killed_build_leaves_previous_tables_and_next_run_recovers(
     legacy.log_dir(logs, "2023-")
     proc = w.start_cli("refresh", "--logs", str(logs), *legacy.version_args)
     _wait_for_build(proc, w, dbt_child)
+    assert w.served_marts(with_stamp=True) == before  # the site answers during the build
     os.killpg(proc.pid, signal.SIGKILL)  # the whole job, dbt included, as systemd would
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
@@ -86,6 +95,14 @@ def test_killed_build_leaves_previous_tables_and_next_run_recovers(
     assert w.served_marts(with_stamp=True) == before  # the previous build still serves
     if site is not None:
         assert _sha(site) == digest
+    else:
+        # the killed run left the unserved tables in its stage; any writer taking the lock
+        # (here `prune`, which deletes nothing so long ago) moves them back first
+        assert "downloads" not in _live_tables(w)
+        pruned = w.cli("prune", "--keep-days", "3650")
+        assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+        assert {"downloads", "int_package_requests"} <= _live_tables(w)
+        assert w.served_marts(with_stamp=True) == before
 
     records = w.refresh(logs)
     assert records[-1]["ok"]
@@ -98,6 +115,14 @@ def test_killed_build_leaves_previous_tables_and_next_run_recovers(
             f"'{w.settings.pg_schema}__%'",
         )
         assert schemas == []
+
+
+def _live_tables(w) -> set[str]:
+    rows = w.rows(
+        "select table_name from information_schema.tables where table_schema = "
+        f"'{w.settings.pg_schema}' and table_type = 'BASE TABLE'",
+    )
+    return {r[0] for r in rows}
 
 
 def _lock_is_held(w) -> bool:
@@ -152,3 +177,20 @@ def test_refresh_reports_bad_input(warehouse, legacy, tmp_path):
     proc = w.cli("refresh", "--logs", str(tmp_path / "missing"))
     assert proc.returncode != 0
     assert "missing" in proc.stderr
+
+
+def test_full_refresh_stages_the_delta_marts_whole(warehouse, legacy, tmp_path):
+    """On PostgreSQL `--full-refresh` rebuilds the large served marts in the stage (no delta
+    merged into the live ones) and ends with the same marts."""
+    if warehouse.target != "postgres":
+        pytest.skip("the delta stage is PostgreSQL's")
+    w = warehouse.with_manifest(legacy.manifest)
+    w.refresh(legacy.log_dir(tmp_path / "logs", "2023-01"))
+    before = w.marts()
+    proc = w.cli(
+        "refresh", "--full-refresh", "--logs", str(tmp_path / "logs"), *legacy.version_args
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    swap = next(r for r in w.json_lines(proc.stdout) if r.get("step") == "swap")
+    assert "delta_rows" not in swap
+    assert w.marts() == before

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .settings import Settings
-from .site_file import site_path
+from .site_file import SITE_TABLES, site_path
 
 #: exit status of a writer that found another one holding the lock (EX_TEMPFAIL: try later)
 BUSY_EXIT = 75
@@ -357,6 +357,43 @@ def _file_lock(duckdb_path: Path) -> Iterator[Path]:
         os.close(fd)  # closing releases the flock (once no child holds it either)
 
 
+def staging_schemas(schema: str) -> tuple[str, str]:
+    """(staging, retired) schema names of the nightly job for the live `schema`
+    (webstats/jobs/stage.py)."""
+    return f"{schema}__next", f"{schema}__old"
+
+
+def base_tables(conn: Connection, schema: str) -> list[str]:
+    rows = conn.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+        [schema],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def restore_staged_tables(conn: Connection, schema: str) -> list[str]:
+    """Move back into the live schema the unserved tables a failed or killed nightly run
+    left in its staging schema (the stage moves them there to be written in place).
+
+    Called whenever the PostgreSQL writer lock is taken, so that every writer (`prune`,
+    `migrate-ip-hash`, the next refresh) finds them where they belong, and after a failed
+    build. Only base tables the live schema lacks move, never a served one (a staged
+    served table is an unfinished build's copy or delta, discarded with the stage)."""
+    nxt, _ = staging_schemas(schema)
+    live = set(base_tables(conn, schema))
+    back = [
+        t
+        for t in base_tables(conn, nxt)
+        if t not in live and t not in SITE_TABLES and not t.endswith(("__dbt_tmp", "__dbt_backup"))
+    ]
+    for table in back:
+        conn.execute(
+            f"alter table {quote_ident(nxt)}.{quote_ident(table)} set schema {quote_ident(schema)}"
+        )
+    return back
+
+
 def advisory_key(schema: str) -> str:
     """Text hashed into the advisory lock id: one lock per warehouse schema."""
     return f"webstats-writer:{schema}"
@@ -376,6 +413,8 @@ def _advisory_lock(settings: Settings) -> Iterator[Connection]:
                 f"another webstats run holds the writer lock of schema {settings.pg_schema!r}; "
                 "not starting a second one"
             )
+        with conn.transaction():  # a killed run's leftovers, before anyone writes
+            restore_staged_tables(conn, settings.pg_schema)
         yield conn
     finally:
         conn.close()  # ending the session releases the lock

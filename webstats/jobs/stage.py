@@ -13,21 +13,39 @@ DuckDB
     of the incremental models (each table knows which log files it has taken in).
 
 PostgreSQL
-    The marts are rebuilt in a staging schema `<schema>__next`, swapped in whole at the end.
-    Only the tables the site reads (`SITE_TABLES` of webstats/core/site_file.py: the served
-    marts and seeds) are copied into it; the tables it never reads (the permanent record
-    `downloads`, the parsed requests, the distinct-IP triples, the per-file hours: most of
-    the warehouse, and what grows with the years) are moved into it with `ALTER TABLE ...
-    SET SCHEMA` (a catalogue change, no data moves) and written in place by the build, as
-    on DuckDB: the incremental models keep their own watermarks, so rows a failed run
-    appended there are taken up by the next run's marts. The raw tables stay where they are
-    (views stand in for them). Then one transaction renames the live schema to
-    `<schema>__old`, the staging schema to `<schema>`, and moves the raw tables across.
-    Postgres DDL is transactional, so readers see either the old schema or the new one. A
-    failed build moves the unserved tables back and drops `<schema>__next`; a killed one
-    leaves them there, and the next run moves them back first. What is still copied each
-    night is the served marts (`hourly_downloads`, `minute_downloads`,
-    `daily_package_downloads` grow with the years); see docs/scaling.md.
+    The marts are rebuilt in a staging schema `<schema>__next`, swapped in at the end; the
+    nightly cost is the night's rows, not the history's:
+
+    - the tables the site never reads (the permanent record `downloads`, the parsed
+      requests, the distinct-IP triples, the per-file hours: most of the warehouse) are
+      moved into it with `ALTER TABLE ... SET SCHEMA` (a catalogue change, no data moves)
+      and written in place by the build, as on DuckDB: the incremental models keep their
+      own watermarks, so rows a failed run appended there are taken up by the next run;
+    - the large served marts that grow with the years (`DELTA_MARTS`: hourly, minute and
+      daily downloads) get an empty table each: dbt builds them incrementally as usual,
+      but reads their stored rows and watermark from the live table
+      (macros/incremental/stored_relation.sql), so the staged table receives only the
+      rows the night changes (250k for a night of 250k downloads, whatever the years);
+    - the small served marts (`stats`, `categorystats`, `package_scores`, coverage, the
+      build's info, the seeds) are copied (a few seconds at 15 years; `package_scores` and
+      the checks read `stats` whole);
+    - the raw tables stay where they are (views stand in for them).
+
+    Then one transaction renames the live schema to `<schema>__old` and the staging schema
+    to `<schema>`, moves the raw tables across, and for each delta mart deletes the live
+    rows whose keys the delta holds, inserts the delta's and moves the live table across
+    (`merge_delta`). Postgres DDL and DML are transactional, so readers see the old build
+    or the new one, never a mix; the site answers throughout (its tables are only read
+    until that transaction). A failed build moves the unserved tables back and drops
+    `<schema>__next` (the deltas with it: the live marts never saw them); a killed one
+    leaves them there, and whoever next takes the writer lock moves them back first
+    (webstats.core.warehouse.restore_staged_tables). `--full-refresh` (and a first build)
+    stages the delta marts whole and swaps them in as the other tables.
+
+    Why deltas and not monthly partitions (docs/scaling.md): the same nightly cost without
+    changing the tables' DDL, dbt's materialisations or existing warehouses, and the delta
+    is exactly what the incremental models already compute; partitions would still need a
+    copy of the touched month in the stage.
 """
 
 from __future__ import annotations
@@ -42,12 +60,15 @@ from webstats.core.settings import Settings
 from webstats.core.site_file import SITE_TABLES
 from webstats.core.warehouse import (
     Connection,
+    base_tables,
     connect,
     connect_server,
     loads_logs,
     location,
     quote_ident,
+    restore_staged_tables,
     served_path,
+    staging_schemas,
     writer_lock,
 )
 from webstats.ingest.rawstore import RAW_TABLES, create_raw_tables
@@ -59,29 +80,39 @@ from .report import step
 STAGED_VIEW_SUFFIX = "__staged"
 
 
+#: the served marts that grow with the history, built on PostgreSQL as a delta: (the column
+#: that grows with time, the model's unique_key). The nightly stage gives each an empty
+#: table in `<schema>__next` (dbt then runs the model incrementally, reading its stored rows
+#: and watermark from the live table: macros/incremental/stored_relation.sql) and the swap
+#: replaces the live rows of those keys by the delta's, in its transaction. The keys must be
+#: the models' `unique_key` (tests/models/test_delta_marts.py checks them against dbt's).
+DELTA_MARTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "hourly_downloads": (
+        "hour_at",
+        ("hour_at", "category", "package", "bioc_version", "download_type"),
+    ),
+    "minute_downloads": ("minute_at", ("minute_at",)),
+    "daily_package_downloads": ("download_date", ("download_date", "category", "package")),
+    # recounted by whole days (a flag can change for earlier downloads): the day is the key
+    "daily_downloads": ("download_date", ("download_date",)),
+}
+
+
 @dataclass(frozen=True)
 class Stage:
-    """Where one run writes: raw tables into `raw`, dbt's models into `build`."""
+    """Where one run writes: raw tables into `raw`, dbt's models into `build`, with
+    `dbt_vars` (the delta marts' live schema on PostgreSQL)."""
 
     raw: Settings
     build: Settings
+    dbt_vars: dict = dataclasses.field(default_factory=dict)
+    #: the DELTA_MARTS the stage holds as deltas (the swap merges them into the live ones)
+    deltas: tuple[str, ...] = ()
+    #: what the swap did, for its step record (rows each delta brought)
+    swapped: dict = dataclasses.field(default_factory=dict)
 
 
 # ---------------------------------------------------- PostgreSQL: staging schema and swap
-
-
-def staging_schemas(schema: str) -> tuple[str, str]:
-    """(staging, retired) schema names for the live `schema`."""
-    return f"{schema}__next", f"{schema}__old"
-
-
-def _base_tables(conn: Connection, schema: str) -> list[str]:
-    rows = conn.execute(
-        "select table_name from information_schema.tables "
-        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-        [schema],
-    ).fetchall()
-    return [r[0] for r in rows]
 
 
 def _ensure_live(conn: Connection, schema: str) -> None:
@@ -98,31 +129,22 @@ def _moved(table: str) -> bool:
     return table not in SITE_TABLES and table not in RAW_TABLES
 
 
-def restore_moved_tables(conn: Connection, schema: str) -> list[str]:
-    """Move back into the live schema the tables a failed or killed run left in the
-    staging schema (only those the live schema lacks: its own copies are discarded)."""
-    nxt, _ = staging_schemas(schema)
-    live = set(_base_tables(conn, schema))
-    back = [t for t in _base_tables(conn, nxt) if _moved(t) and t not in live]
-    for table in back:
-        conn.execute(
-            f"alter table {quote_ident(nxt)}.{quote_ident(table)} set schema {quote_ident(schema)}"
-        )
-    return back
-
-
-def prepare_postgres_stage(conn: Connection, schema: str) -> str:
-    """Create `<schema>__next`: copies of the served marts, the unserved tables moved in,
-    views over the live raw tables."""
+def prepare_postgres_stage(
+    conn: Connection, schema: str, full_refresh: bool = False
+) -> tuple[str, tuple[str, ...]]:
+    """Create `<schema>__next`: empty tables for the large served marts' deltas (unless
+    `full_refresh`, which rebuilds them whole), copies of the small served marts, the
+    unserved tables moved in, views over the live raw tables. Returns (stage, deltas)."""
     nxt, old = staging_schemas(schema)
     _ensure_live(conn, schema)
-    with conn.transaction():  # a killed run's leftovers: its moved tables back first
-        restore_moved_tables(conn, schema)
+    with conn.transaction():  # a killed run's stage (its moved tables went back at the lock)
+        restore_staged_tables(conn, schema)
         conn.execute(f"drop schema if exists {quote_ident(nxt)} cascade")
     conn.execute(f"drop schema if exists {quote_ident(old)} cascade")
     conn.execute(f"create schema {quote_ident(nxt)}")
     live, stage = quote_ident(schema), quote_ident(nxt)
-    for table in _base_tables(conn, schema):
+    deltas = []
+    for table in base_tables(conn, schema):
         if table in RAW_TABLES or table.endswith(("__dbt_tmp", "__dbt_backup")):
             continue
         t = quote_ident(table)
@@ -130,18 +152,21 @@ def prepare_postgres_stage(conn: Connection, schema: str) -> str:
             conn.execute(f"alter table {live}.{t} set schema {stage}")
             continue
         conn.execute(f"create table {stage}.{t} (like {live}.{t} including all)")
+        if table in DELTA_MARTS and not full_refresh:
+            deltas.append(table)
+            continue
         conn.execute(f"insert into {stage}.{t} select * from {live}.{t}")
     for table in RAW_TABLES:
         t = quote_ident(table)
         conn.execute(f"create view {stage}.{t} as select * from {live}.{t}")
-    return nxt
+    return nxt, tuple(deltas)
 
 
 def discard_postgres_stage(conn: Connection, schema: str) -> None:
     """After a failed build: the moved tables back into the live schema, the stage dropped."""
     nxt, _ = staging_schemas(schema)
     with conn.transaction():
-        restore_moved_tables(conn, schema)
+        restore_staged_tables(conn, schema)
         conn.execute(f"drop schema if exists {quote_ident(nxt)} cascade")
 
 
@@ -156,10 +181,42 @@ def _reader_roles(conn: Connection, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def swap_postgres_stage(conn: Connection, schema: str) -> None:
-    """In one transaction: staging schema becomes live, the raw tables move into it."""
+def _columns(conn: Connection, schema: str, table: str) -> list[str]:
+    rows = conn.execute(
+        "select column_name from information_schema.columns where table_schema = ? "
+        "and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return [quote_ident(r[0]) for r in rows]
+
+
+def merge_delta(conn: Connection, delta_schema: str, live_schema: str, table: str) -> int:
+    """Replace the rows of `live_schema.table` whose keys the delta holds by the delta's
+    rows, then drop the delta. Rows with a key are only ever replaced (counts are
+    rewritten whole), so delete + insert equals the full build. The delete looks only at
+    rows from the delta's first period on (the index on the time column). Returns the
+    rows the delta held."""
+    time_col, keys = DELTA_MARTS[table]
+    t = quote_ident(table)
+    src, dst = f"{quote_ident(delta_schema)}.{t}", f"{quote_ident(live_schema)}.{t}"
+    same = " and ".join(f"l.{quote_ident(k)} = d.{quote_ident(k)}" for k in keys)
+    tc = quote_ident(time_col)
+    conn.execute(
+        f"delete from {dst} as l using {src} as d where {same} "
+        f"and l.{tc} >= (select min({tc}) from {src})"
+    )
+    cols = ", ".join(_columns(conn, live_schema, table))
+    cur = conn.execute(f"insert into {dst} ({cols}) select {cols} from {src}")
+    conn.execute(f"drop table {src}")
+    return int(cur.rowcount)
+
+
+def swap_postgres_stage(conn: Connection, schema: str, deltas: tuple[str, ...] = ()) -> dict:
+    """In one transaction: staging schema becomes live, the raw tables move into it, and
+    each delta mart's live table takes its delta and moves into it. Returns delta rows."""
     nxt, old = staging_schemas(schema)
     live_i, nxt_i, old_i = quote_ident(schema), quote_ident(nxt), quote_ident(old)
+    merged = {}
     with conn.transaction():
         for role in _reader_roles(conn, schema):
             conn.execute(f"grant usage on schema {nxt_i} to {role}")
@@ -171,35 +228,51 @@ def swap_postgres_stage(conn: Connection, schema: str) -> None:
             staged_view = quote_ident(table + STAGED_VIEW_SUFFIX)
             conn.execute(f"alter view {live_i}.{t} rename to {staged_view}")
             conn.execute(f"alter table {old_i}.{t} set schema {live_i}")
+        for table in deltas:
+            merged[table] = merge_delta(conn, schema, old, table)
+            conn.execute(f"alter table {old_i}.{quote_ident(table)} set schema {live_i}")
     # nothing in the live schema refers to the retired one any more (raw tables moved)
     conn.execute(f"drop schema {old_i} cascade")
+    return merged
 
 
 @contextlib.contextmanager
-def postgres_stage(settings: Settings) -> Iterator[Stage]:
+def postgres_stage(settings: Settings, full_refresh: bool = False) -> Iterator[Stage]:
     conn = connect_server(settings)
     try:
-        nxt = prepare_postgres_stage(conn, settings.pg_schema)
+        nxt, deltas = prepare_postgres_stage(conn, settings.pg_schema, full_refresh)
+        dbt_vars = (
+            {"webstats_delta": {"stored_schema": settings.pg_schema, "models": list(deltas)}}
+            if deltas
+            else {}
+        )
+        stage = Stage(
+            raw=settings,
+            build=dataclasses.replace(settings, pg_schema=nxt),
+            dbt_vars=dbt_vars,
+            deltas=deltas,
+        )
         try:
-            yield Stage(raw=settings, build=dataclasses.replace(settings, pg_schema=nxt))
+            yield stage
         except BaseException:
             with contextlib.suppress(Exception):
                 discard_postgres_stage(conn, settings.pg_schema)
             raise
-        swap_postgres_stage(conn, settings.pg_schema)
+        merged = swap_postgres_stage(conn, settings.pg_schema, deltas)
+        stage.swapped.update({"delta_rows": merged} if merged else {})
     finally:
         conn.close()
 
 
 @contextlib.contextmanager
-def staged(settings: Settings) -> Iterator[Stage]:
+def staged(settings: Settings, full_refresh: bool = False) -> Iterator[Stage]:
     """A Stage to write into; swapped in when the block ends normally, discarded otherwise.
 
     The caller must hold the writer lock (webstats.core.warehouse): staging paths are fixed
     names.
     """
     if settings.target == "postgres":
-        with postgres_stage(settings) as stage:
+        with postgres_stage(settings, full_refresh) as stage:
             yield stage
     else:  # DuckDB: builds publish the site's copy; Athena: dbt replaces each table
         # an existing DuckDB file's raw tables brought up to date (a column added); a new
@@ -233,20 +306,21 @@ def run_staged(
         lock.__enter__()
     try:
         with step("stage", {"where": location(settings)}):
-            stage_cm = staged(settings)
+            stage_cm = staged(settings, full_refresh)
             stage = stage_cm.__enter__()
         try:
             problems = work(stage)
             if build_after if isinstance(build_after, bool) else build_after():
                 with step("build", {"full_refresh": full_refresh, **settings.describe()}) as rec:
-                    output = build(stage.build, full_refresh, dbt_vars or None, quiet=not live)
+                    all_vars = {**(dbt_vars or {}), **stage.dbt_vars}
+                    output = build(stage.build, full_refresh, all_vars or None, quiet=not live)
                     rec["dbt"] = summary_line(output)
         except BaseException:
             stage_cm.__exit__(*sys.exc_info())
             raise
         with step("swap", {"where": location(settings)}) as rec:
             stage_cm.__exit__(None, None, None)
-            rec.update(_published(settings))
+            rec.update(_published(settings) | stage.swapped)
         return problems
     finally:
         lock.__exit__(None, None, None)
