@@ -179,11 +179,10 @@ def test_refresh_reports_bad_input(warehouse, legacy, tmp_path):
     assert "missing" in proc.stderr
 
 
+@pytest.mark.parametrize("warehouse", ["postgres"], indirect=True)  # the delta stage is PG's
 def test_full_refresh_stages_the_delta_marts_whole(warehouse, legacy, tmp_path):
     """On PostgreSQL `--full-refresh` rebuilds the large served marts in the stage (no delta
     merged into the live ones) and ends with the same marts."""
-    if warehouse.target != "postgres":
-        pytest.skip("the delta stage is PostgreSQL's")
     w = warehouse.with_manifest(legacy.manifest)
     w.refresh(legacy.log_dir(tmp_path / "logs", "2023-01"))
     before = w.marts()
