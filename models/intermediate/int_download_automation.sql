@@ -10,6 +10,7 @@
 {{ config(
     materialized='incremental',
     unique_key=['ip_hash', 'request_date'],
+    delete_from_column='request_date',
     incremental_strategy=('merge' if target.type == 'athena' else 'delete+insert'),
     table_type=('iceberg' if target.type == 'athena' else none),
     on_schema_change='fail',
@@ -24,10 +25,7 @@ with rules as (
 
 rules_version as (
     -- the seed's version and the burst parameters: a change of either re-derives
-    select
-        'rules ' || cast(max(rules_version) as varchar(16))
-        || '; burst > {{ burst_packages }} packages in {{ burst_minutes }} min' as rules_label
-    from rules
+    {{ automation_rules_label('rules') }}
 ),
 
 downloads as (
@@ -39,18 +37,18 @@ touched as (
     -- the (address, day)s to derive: those of new log files, or all when the version changed
     select distinct ip_hash, request_date
     from downloads
-    {% if is_incremental() -%}
+    {% if is_incremental() and not automation_rules_changed() -%}
     where file_id > (select coalesce(max(file_id), 0) from {{ this }})
-        or (select max(automation_rules_version) from {{ this }})
-        is distinct from (select rv.rules_label from rules_version as rv)
     {%- endif %}
 ),
 
 scope as (
+    -- the bound on the day lets the engine skip the older downloads (zone maps, indexes)
     select d.*
     from downloads as d
     inner join touched as t
         on t.ip_hash = d.ip_hash and t.request_date = d.request_date
+    where d.request_date >= (select min(t2.request_date) from touched as t2)
 ),
 
 windows as (
