@@ -28,27 +28,28 @@ rules_version as (
     {{ automation_rules_label('rules') }}
 ),
 
-downloads as (
-    select * from {{ ref('int_package_requests') }}
-    where in_manifest
-),
-
+-- the downloads (int_package_requests with in_manifest) are read twice, each time with
+-- its own bound, not through a shared CTE: DuckDB materialises a CTE named twice, i.e.
+-- every download of the history each night
 touched as (
     -- the (address, day)s to derive: those of new log files, or all when the version changed
     select distinct ip_hash, request_date
-    from downloads
+    from {{ ref('int_package_requests') }}
+    where in_manifest
     {% if is_incremental() and not automation_rules_changed() -%}
-    where file_id > (select coalesce(max(file_id), 0) from {{ this }})
+        and file_id > (select coalesce(max(file_id), 0) from {{ this }})
     {%- endif %}
 ),
 
 scope as (
     -- the bound on the day lets the engine skip the older downloads (zone maps, indexes)
     select d.*
-    from downloads as d
+    from {{ ref('int_package_requests') }} as d
     inner join touched as t
         on t.ip_hash = d.ip_hash and t.request_date = d.request_date
-    where d.request_date >= (select min(t2.request_date) from touched as t2)
+    where
+        d.in_manifest
+        and d.request_date >= (select min(t2.request_date) from touched as t2)
 ),
 
 windows as (
