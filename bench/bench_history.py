@@ -18,7 +18,11 @@ in SQL inside the engine (seconds per 10M downloads, instead of hours of log par
   (period, IP) triples, `stats`, `categorystats`, `hourly_downloads`, `minute_downloads`,
   `daily_package_downloads`, `int_log_file_hours`, `log_coverage`, `load_ledger`, and
   `webstats_info` (so the checks start from the last build's mark); raw requests only for
-  the last 30 days (`--raw-per-day` lines a day, the retention window);
+  the last 30 days (`--raw-per-day` lines a day, the retention window); then dbt derives
+  the models not synthesised (`DERIVED`) from those rows, once;
+- on DuckDB, the site files as earlier nights leave them: two whole publications (the
+  served file and the spare), so the measured night catches the spare up
+  (webstats/core/site_file.py); the seconds of a whole publication are printed beside;
 - then the nightly job proper: `webstats refresh --logs DAY` in a child process, on one more
   day of synthetic CloudFront logs (bench_pipeline.ensure_logs; 1M lines, ~250k downloads).
 
