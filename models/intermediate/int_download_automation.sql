@@ -28,6 +28,23 @@ rules_version as (
     {{ automation_rules_label('rules') }}
 ),
 
+{% if is_incremental() -%}
+watermark as (
+    -- the newest log file derived, when its flags came from today's rules (the newest
+    -- file's rows carry the last run's version: a run with new rules rewrites every row);
+    -- else -1: every (address, day) is derived again. One comparison with a scalar, which
+    -- the engine answers from the newest rows (zone maps, indexes).
+    select case
+        when (
+            select max(s.automation_rules_version) from {{ this }} as s
+            where s.file_id = (select max(m.file_id) from {{ this }} as m)
+        ) = (select rv.rules_label from rules_version as rv)
+            then (select coalesce(max(t.file_id), 0) from {{ this }} as t)
+        else -1
+    end as file_id
+),
+{%- endif %}
+
 -- the downloads (int_package_requests with in_manifest) are read twice, each time with
 -- its own bound, not through a shared CTE: DuckDB materialises a CTE named twice, i.e.
 -- every download of the history each night
@@ -36,8 +53,8 @@ touched as (
     select distinct ip_hash, request_date
     from {{ ref('int_package_requests') }}
     where in_manifest
-    {% if is_incremental() and not automation_rules_changed() -%}
-        and file_id > (select coalesce(max(file_id), 0) from {{ this }})
+    {% if is_incremental() -%}
+        and file_id > (select w.file_id from watermark as w)
     {%- endif %}
 ),
 
