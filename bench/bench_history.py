@@ -18,7 +18,11 @@ in SQL inside the engine (seconds per 10M downloads, instead of hours of log par
   (period, IP) triples, `stats`, `categorystats`, `hourly_downloads`, `minute_downloads`,
   `daily_package_downloads`, `int_log_file_hours`, `log_coverage`, `load_ledger`, and
   `webstats_info` (so the checks start from the last build's mark); raw requests only for
-  the last 30 days (`--raw-per-day` lines a day, the retention window);
+  the last 30 days (`--raw-per-day` lines a day, the retention window); then dbt derives
+  the models not synthesised (`DERIVED`) from those rows, once;
+- on DuckDB, the site files as earlier nights leave them: two whole publications (the
+  served file and the spare), so the measured night catches the spare up
+  (webstats/core/site_file.py); the seconds of a whole publication are printed beside;
 - then the nightly job proper: `webstats refresh --logs DAY` in a child process, on one more
   day of synthetic CloudFront logs (bench_pipeline.ensure_logs; 1M lines, ~250k downloads).
 
@@ -257,20 +261,25 @@ MARTS_SQL = [
            distinct_ips, source_file_id)
        select request_date, category, package, count(*), count(distinct ip_hash), max(file_id)
        from downloads group by 1, 2, 3 order by 1""",
+    # no download of the history is automation; the rules' label as the models write it
+    # (else the first refresh would re-derive every (address, day) and recount every day)
     """insert into daily_downloads (download_date, category, package, client, r_version, os,
-           arch, country, edge_country, downloads, source_file_id)
+           arch, country, edge_country, automation_reason, automation_rules_version,
+           downloads, source_file_id)
        select request_date, category, package, coalesce(client, ''), coalesce(r_version, ''),
-              coalesce(os, ''), coalesce(arch, ''), coalesce(client_country, ''), '',
-              count(*), max(file_id)
-       from downloads group by 1, 2, 3, 4, 5, 6, 7, 8, 9 order by 1""",
-    # no download of the history is automation; the rules' label as the model writes it
-    # (else the first refresh would re-derive every (address, day) of the years)
+              coalesce(os, ''), coalesce(arch, ''), coalesce(client_country, ''), '', '',
+              (select 'rules ' || cast(max(rules_version) as varchar(16))
+                     || '; burst > {burst_packages} packages in {burst_minutes} min'
+                     from automation_rules), count(*), max(file_id)
+       from downloads group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 order by 1""",
     """insert into int_download_automation (request_at, request_date, request_hour,
            period_date, ip_hash, status, category, package, package_version, bioc_version,
-           download_type, edge_location, file_id, automation_reason, automation_rules_version)
+           download_type, edge_location, file_id, client, r_version, os, arch,
+           client_country, automation_reason, automation_rules_version)
        select request_at, request_date, request_hour, period_date, ip_hash, status, category,
               package, package_version, bioc_version, download_type, edge_location, file_id,
-              null, (select 'rules ' || cast(max(rules_version) as varchar(16))
+              client, r_version, os, arch, client_country, null,
+              (select 'rules ' || cast(max(rules_version) as varchar(16))
                      || '; burst > {burst_packages} packages in {burst_minutes} min'
                      from automation_rules)
        from downloads order by request_at""",
@@ -412,7 +421,50 @@ def synthesise(args: argparse.Namespace, settings, size: int) -> dict:
             times["analyze"] = time.monotonic() - t
         else:
             con.execute("checkpoint")
+    times |= derive(settings)
     return times
+
+
+#: models the synthesis does not fill: dbt derives them from the synthesised rows once (their
+#: first incremental run reads every download), so the measured night adds one day to them
+DERIVED = ("int_download_automation", "daily_downloads")
+
+
+def derive(settings) -> dict:
+    """Run the DERIVED models on a synthesised warehouse whose copies of them are empty."""
+    from webstats.core.warehouse import connect
+    from webstats.jobs.dbt import run_dbt
+
+    with connect(settings) as con:
+        (have,) = con.execute(f"select count(*) from {DERIVED[0]}").fetchone()
+    if have:
+        return {}
+    t = time.monotonic()
+    run_dbt(settings, ["run", "--select", *DERIVED])
+    seconds = time.monotonic() - t
+    print(f"    derived {', '.join(DERIVED)}: {seconds:.1f} s", flush=True)
+    return {"derived": seconds}
+
+
+def previous_nights(settings) -> dict:
+    """The site files as the nights before left them: the served file and the spare (the
+    publication before it), each published whole here; the measured night then catches the
+    spare up, as every night after the first does."""
+    import duckdb
+
+    from webstats.core.site_file import publish
+
+    out = {}
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        for n in (1, 2):
+            done = publish(con)
+            out[f"whole publication {n}"] = done["seconds"]
+    print(
+        f"    site file published whole: {out['whole publication 1']:.1f} s, "
+        f"{done['bytes'] / 2**20:,.1f} MiB",
+        flush=True,
+    )
+    return out
 
 
 # ------------------------------------------------------------------ measuring
@@ -477,6 +529,15 @@ def _file_sizes(settings) -> dict[str, int]:
     ):
         out[name] = path.stat().st_size if path.exists() else 0
     return out
+
+
+def _publication(settings) -> dict:
+    """The night's site publication as the build recorded it (models/audit)."""
+    from webstats.core.warehouse import connect
+
+    with connect(settings, read_only=True) as con:
+        row = con.execute("select incremental, seconds, bytes from site_publication").fetchone()
+    return {"incremental": row[0], "seconds": row[1], "bytes": row[2]}
 
 
 def _pg_figures(settings) -> dict[str, int]:
@@ -546,12 +607,15 @@ def fresh_warehouse(args: argparse.Namespace, size_name: str, project: Path):
         for p in (pristine, Path(str(pristine) + ".wal")):
             p.unlink(missing_ok=True)
         times = synthesise(args, settings, size)
-    from webstats.core.site_file import site_path
+    else:
+        times = derive(settings_for("duckdb", pristine, "main", project))
+    from webstats.core.site_file import site_path, spare_path
 
-    for p in (db, site_path(db)):
+    for p in (db, site_path(db), spare_path(site_path(db))):
         p.unlink(missing_ok=True)
     shutil.copyfile(pristine, db)
-    return settings_for("duckdb", db, "main", project), times
+    settings = settings_for("duckdb", db, "main", project)
+    return settings, times | previous_nights(settings)
 
 
 def _template_database(args: argparse.Namespace, settings, size: int) -> dict:
@@ -602,13 +666,15 @@ def bench_one(args: argparse.Namespace, size_name: str, project: Path, logs: Pat
     print(f"## {args.engine} {size_name}", flush=True)
     settings, synth = fresh_warehouse(args, size_name, project)
     if synth:
-        print(f"    synthesised in {sum(synth.values()):.0f} s", flush=True)
+        print(f"    prepared in {sum(synth.values()):.0f} s", flush=True)
     if args.synthesise_only:
         return {}
     before = _file_sizes(settings) if args.engine == "duckdb" else _pg_figures(settings)
     result = run_refresh(settings, logs)
     after = _file_sizes(settings) if args.engine == "duckdb" else _pg_figures(settings)
     result["before"], result["after"] = before, after
+    if args.engine == "duckdb":
+        result["publication"] = _publication(settings)
     if args.renderer:
         result["renderer"] = measure_renderer(settings)
     if args.engine == "postgres" and not args.keep:
@@ -637,6 +703,12 @@ def report(engine: str, size_name: str, r: dict) -> None:
             f"    warehouse {b['warehouse'] / mib:,.0f} -> {a['warehouse'] / mib:,.0f} MiB; "
             f"site file {b['site'] / mib:,.1f} -> {a['site'] / mib:,.1f} MiB; "
             f"swap: {json.dumps(steps.get('swap', {}))}",
+            flush=True,
+        )
+        p = r["publication"]
+        print(
+            f"    site publication: {'caught up the spare' if p['incremental'] else 'whole'}"
+            f" in {p['seconds']:.1f} s, file {p['bytes'] / mib:,.1f} MiB",
             flush=True,
         )
     else:

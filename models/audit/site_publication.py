@@ -14,6 +14,7 @@ def model(dbt, session):
     done = publish(session)
     return session.sql(
         "select cast(? as varchar) as site_file, cast(? as bigint) as bytes, "
-        "cast(? as double) as seconds, current_timestamp::timestamp as published_at",
-        params=[done["site_file"], done["bytes"], done["seconds"]],
+        "cast(? as double) as seconds, cast(? as boolean) as incremental, "
+        "current_timestamp::timestamp as published_at",
+        params=[done["site_file"], done["bytes"], done["seconds"], done["incremental"]],
     )
