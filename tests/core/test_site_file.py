@@ -91,6 +91,11 @@ def _marts(path) -> duckdb.DuckDBPyConnection:
             f"create table {table} ({col} timestamp, k int, download_count int, "
             "ip_count int, source_file_id bigint, ips_batch_file_id bigint)"
         )
+    # the version of the likely-automation rules its rows were counted with (VERSIONED)
+    con.execute(
+        "alter table daily_downloads add column automation_rules_version varchar "
+        "default 'rules 1'"
+    )
     con.execute("insert into stats values (timestamp '2009-01-01', 0, 7, 3, -1, 0)")
     return con
 
@@ -101,7 +106,10 @@ def _night(con: duckdb.DuckDBPyConnection, f: int) -> None:
             f"update {table} set download_count = download_count + 1, source_file_id = {f} "
             f"where {col} = {_day(f - 1)} and k = 0"
         )
-        con.execute(f"insert into {table} select {_day(f)}, k, k, 1, {f}, {f} from range(3) t(k)")
+        con.execute(
+            f"insert into {table} ({col}, k, download_count, ip_count, source_file_id, "
+            f"ips_batch_file_id) select {_day(f)}, k, k, 1, {f}, {f} from range(3) t(k)"
+        )
     con.execute(f"update webstats_info set checked_thru_file_id = {f}")
 
 
@@ -132,6 +140,29 @@ def test_a_night_brings_the_spare_up_to_date_with_the_rows_it_missed(tmp_path):
     assert [s[0] for s in seen] == [False, False, True, True, True]
     assert seen[2][1] == "rows" and done["tables"]["minute_downloads"] == "whole"
     assert done["tables"]["categories"] == "whole"  # the small tables are copied
+    con.close()
+
+
+def test_a_new_rules_version_reaches_both_files(tmp_path):
+    """A new version of the likely-automation rules recounts every day of daily_downloads
+    without a new log file (no file id past the mark): both site files take it, whole."""
+    wh = tmp_path / "w.duckdb"
+    site, con = site_path(wh), _marts(wh)
+    for f in range(1, 4):
+        _night(con, f)
+        publish(con)
+    con.execute(
+        "update daily_downloads set automation_rules_version = 'rules 2', "
+        "download_count = download_count + 10"
+    )
+    for _ in range(2):  # the spare, then the file served before the change
+        done = publish(con)
+        assert done["tables"]["daily_downloads"] == "whole"
+        assert done["tables"]["hourly_downloads"] in ("rows", "none")
+        _same(con, site)
+    done = publish(con)  # the versions agree again: caught up row-wise
+    assert done["tables"]["daily_downloads"] in ("rows", "none")
+    _same(con, site)
     con.close()
 
 

@@ -70,6 +70,10 @@ INCREMENTAL = {
     "stats": ("date", _SINCE_OR_IPS),
     "categorystats": ("date", _SINCE_OR_IPS),
 }
+#: served tables a build may rewrite whole without a new log file: a new version of the
+#: likely-automation rules recounts every day of daily_downloads (the rows keep their days'
+#: file ids). Their rows carry the version; a copy holding another version is copied whole.
+VERSIONED = {"daily_downloads": "automation_rules_version"}
 LEGACY_ROWS = "source_file_id < 0"
 SITE_ALIAS = "webstats_site"
 KEEP_PUBLICATIONS = 4  # publications a warehouse table's comment remembers
@@ -153,6 +157,21 @@ def _catch_up(con: Any, table: str, since: int) -> str:
     return "rows" if start is not None else "none"
 
 
+def _version(con: Any, table: str, database: str) -> Any:
+    """The version one row of `table` carries (all carry the same; None: no rows)."""
+    column = VERSIONED[table]
+    sql = f"select max({column}) from (select {column} from {database}.{table} limit 1)"
+    return con.execute(sql).fetchone()[0]
+
+
+def _same_version(con: Any, table: str) -> bool:
+    """Whether the attached copy's rows carry the warehouse's version (always, unversioned)."""
+    if table not in VERSIONED:
+        return True
+    ours = con.execute("select current_database()").fetchone()[0]
+    return _version(con, table, SITE_ALIAS) == _version(con, table, ours)
+
+
 def _published_in(comment: str) -> list[tuple[str, int]]:
     return [(m.group(1), int(m.group(2))) for m in _TAG.finditer(comment)]
 
@@ -169,6 +188,7 @@ def _fill(con: Any, tables: tuple[str, ...], mark: int | None, incremental: bool
             and table in INCREMENTAL
             and held
             and held[0] in _published_in(ours.get(table, ""))
+            and _same_version(con, table)
         ):
             done[table] = _catch_up(con, table, held[0][1])
             continue
