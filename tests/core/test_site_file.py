@@ -146,7 +146,7 @@ def test_a_night_brings_the_spare_up_to_date_with_the_rows_it_missed(tmp_path):
 def test_a_new_rules_version_reaches_both_files(tmp_path):
     """A new version of the likely-automation rules recounts every day of daily_downloads
     without a new log file (no file id past the mark): both site files take it, whole."""
-    wh = tmp_path / "w.duckdb"
+    wh = tmp_path / "w-1.duckdb"  # a database name to quote
     site, con = site_path(wh), _marts(wh)
     for f in range(1, 4):
         _night(con, f)

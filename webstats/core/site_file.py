@@ -160,7 +160,8 @@ def _catch_up(con: Any, table: str, since: int) -> str:
 def _version(con: Any, table: str, database: str) -> Any:
     """The version one row of `table` carries (all carry the same; None: no rows)."""
     column = VERSIONED[table]
-    sql = f"select max({column}) from (select {column} from {database}.{table} limit 1)"
+    qualified = '"' + database.replace('"', '""') + '".' + table  # e.g. `duckdb-10M`
+    sql = f"select max({column}) from (select {column} from {qualified} limit 1)"
     return con.execute(sql).fetchone()[0]
 
 
