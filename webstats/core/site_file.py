@@ -111,6 +111,10 @@ def database_path(con: Any) -> Path:
     return Path(path).resolve()
 
 
+def _current_database(con: Any) -> str:
+    return con.execute("select current_database()").fetchone()[0]
+
+
 def _comments(con: Any, database: str) -> dict[str, str]:
     rows = con.execute(
         "select table_name, coalesce(comment, '') from duckdb_tables() "
@@ -165,11 +169,11 @@ def _version(con: Any, table: str, database: str) -> Any:
     return con.execute(sql).fetchone()[0]
 
 
-def _same_version(con: Any, table: str) -> bool:
-    """Whether the attached copy's rows carry the warehouse's version (always, unversioned)."""
+def _same_version(con: Any, table: str, ours: str) -> bool:
+    """Whether the attached copy's rows carry the warehouse's (`ours`) version (always,
+    unversioned)."""
     if table not in VERSIONED:
         return True
-    ours = con.execute("select current_database()").fetchone()[0]
     return _version(con, table, SITE_ALIAS) == _version(con, table, ours)
 
 
@@ -179,7 +183,8 @@ def _published_in(comment: str) -> list[tuple[str, int]]:
 
 def _fill(con: Any, tables: tuple[str, ...], mark: int | None, incremental: bool) -> dict:
     """Write `tables` into the attached file, row-wise where its publication allows."""
-    ours = _comments(con, con.execute("select current_database()").fetchone()[0])
+    database = _current_database(con)
+    ours = _comments(con, database)
     theirs = _comments(con, SITE_ALIAS) if incremental else {}
     done = {}
     for table in tables:
@@ -189,7 +194,7 @@ def _fill(con: Any, tables: tuple[str, ...], mark: int | None, incremental: bool
             and table in INCREMENTAL
             and held
             and held[0] in _published_in(ours.get(table, ""))
-            and _same_version(con, table)
+            and _same_version(con, table, database)
         ):
             done[table] = _catch_up(con, table, held[0][1])
             continue
@@ -208,7 +213,7 @@ def _stamp(con: Any, tables: tuple[str, ...], mark: int, tag: str) -> None:
 def _remember(con: Any, tables: tuple[str, ...], tag: str) -> None:
     """Add the publication to the warehouse tables' comments (after the file is written:
     a publication the warehouse does not list is never caught up from)."""
-    ours = _comments(con, con.execute("select current_database()").fetchone()[0])
+    ours = _comments(con, _current_database(con))
     for table in tables:
         if table in INCREMENTAL:
             kept = [f"site:{i}@{m}" for i, m in _published_in(ours.get(table, ""))]
