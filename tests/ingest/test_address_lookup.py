@@ -38,12 +38,10 @@ def _boundaries(networks: list, rnd: random.Random, n: int) -> list[str]:
     """First and last address of sampled real networks, and the addresses either side."""
     out = []
     for first, length, _label in rnd.sample(networks, n):
-        last = first + (1 << ((32 if first < 1 << 32 else 128) - length)) - 1
-        for key in (first - 1, first, last, last + 1):
-            version = 4 if first < 1 << 32 else 6
-            if 0 <= key < (1 << (32 if version == 4 else 128)):
-                out.append(str(ipaddress.ip_address(key) if version == 6 else
-                               ipaddress.IPv4Address(key)))  # fmt: skip
+        bits = 32 if first < 1 << 32 else 128
+        last = first + (1 << (bits - length)) - 1
+        address = ipaddress.IPv4Address if bits == 32 else ipaddress.IPv6Address
+        out += [str(address(k)) for k in (first - 1, first, last, last + 1) if 0 <= k < 1 << bits]
     return out
 
 
@@ -68,9 +66,10 @@ def sample() -> list[str]:
     addresses += _boundaries(geo.country_networks(), rnd, 5000)
     addresses += _boundaries(cloud.provider_networks(), rnd, 3000)
     addresses += [str(ipaddress.IPv4Address(rnd.getrandbits(32))) for _ in range(20000)]
+    # IPv6 in 2000::/3, the global unicast space
     addresses += [
         str(ipaddress.IPv6Address((1 << 125) | rnd.getrandbits(125))) for _ in range(10000)
-    ]  # fmt: skip  (2000::/3, the global unicast space)
+    ]
     addresses += [ipaddress.IPv6Address(rnd.getrandbits(128)).exploded.upper() for _ in range(2000)]
     return addresses
 
