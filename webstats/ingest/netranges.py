@@ -182,22 +182,25 @@ def keys_sql(addresses: str) -> str:
             from {addresses} where client_ip is not null
         ),
         parsed as (
+            -- each pattern only where it can match (most addresses are IPv4)
             select
                 client_ip, a,
-                regexp_extract(a, '^{_V4}$', ['a', 'b', 'c', 'd']) as v4,
-                regexp_extract(a, '^(.*:){_V4}$', ['p', 'a', 'b', 'c', 'd']) as sfx
+                case when not contains(a, ':') then
+                    regexp_extract(a, '^{_V4}$', ['a', 'b', 'c', 'd']) end as v4,
+                case when contains(a, ':') and contains(a, '.') then
+                    regexp_extract(a, '^(.*:){_V4}$', ['p', 'a', 'b', 'c', 'd']) end as sfx
             from trimmed
         ),
         hexed as (
             -- IPv6 with an IPv4 suffix: the suffix as two hex groups
-            select client_ip, v4, case when sfx.p <> '' then sfx.p || printf('%x:%x',
+            select client_ip, v4, case when coalesce(sfx.p, '') <> '' then sfx.p || printf('%x:%x',
                 cast(sfx.a as integer) * 256 + cast(sfx.b as integer),
                 cast(sfx.c as integer) * 256 + cast(sfx.d as integer)) else a end as h
             from parsed
         ),
         halves as (
             select
-                *, regexp_full_match(h, '{_V6}') as is_v6,
+                *, case when contains(h, ':') then regexp_full_match(h, '{_V6}') end as is_v6,
                 split_part(h, '::', 1) as l, split_part(h, '::', 2) as r
             from hexed
         ),
