@@ -73,6 +73,8 @@ select
   cast(null as date) as local_date,
   -- no client-country lookup on Athena (the loader makes it; docs/dimensions.md): unknown
   cast(null as varchar) as client_country,
+  -- nor of the cloud provider's ranges (webstats/ingest/cloud.py): none
+  cast(null as varchar) as client_network,
   delivery_date
 from {{ schema }}.cloudfront_logs
 {%- endmacro %}

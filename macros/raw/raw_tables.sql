@@ -23,7 +23,10 @@ create table if not exists raw_requests (
     -- the client's country (ISO 3166-1 alpha-2), looked up by the loader from client_ip
     -- before anything hashes it (webstats/ingest/geo.py); null when unknown, private or a
     -- documentation range (docs/dimensions.md)
-    client_country varchar
+    client_country varchar,
+    -- the cloud provider whose published ranges hold client_ip (aws, azure, gcp, ...),
+    -- looked up by the loader like the country (webstats/ingest/cloud.py); null for none
+    client_network varchar
 );
 create table if not exists load_ledger (
     file_id integer primary key,

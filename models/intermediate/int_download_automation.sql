@@ -112,11 +112,14 @@ agent_rules as (
 flagged as (
     select
         w.*,
-        coalesce(r.reason, case when b.ip_hash is not null then 'burst' end)
+        coalesce(r.reason, nr.reason, case when b.ip_hash is not null then 'burst' end)
             as automation_reason
     from windows as w
     left join agent_rules as ar on ar.user_agent = w.user_agent
     left join rules as r on r.rule_id = ar.rule_id
+    -- the client's cloud provider, looked up by the loader (one rule per provider)
+    left join rules as nr
+        on nr.kind = 'network' and nr.pattern = w.client_network
     left join bursts as b
         on
             b.ip_hash = w.ip_hash

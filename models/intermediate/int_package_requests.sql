@@ -186,5 +186,6 @@ select
     r_version,
     os,
     arch,
-    client_country
+    client_country,
+    client_network
 from client_described

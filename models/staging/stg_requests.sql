@@ -24,10 +24,12 @@ typed as (
         status,
         uri_stem,
         uri_query,
-        -- what the client says it is, and the country the loader looked its address up in
-        -- (null where unknown); read by int_package_requests (docs/rules.md, client)
+        -- what the client says it is, the country the loader looked its address up in
+        -- (null where unknown), and the cloud provider whose published ranges hold it (null
+        -- for none); read by int_package_requests (docs/rules.md, client; likely automation)
         user_agent,
-        client_country
+        client_country,
+        client_network
     from raw_requests
 )
 

@@ -89,5 +89,6 @@ def test_cloudfront_table_macro_statements_parse(cloudfront_ddl, distribution):
     assert tuple(c.alias_or_name for c in view.expression.selects) == (
         *RAW_COLUMNS,
         "client_country",  # null: no lookup on Athena (docs/dimensions.md)
+        "client_network",  # null: likewise
         "delivery_date",
     )

@@ -84,8 +84,8 @@ def steps(module_warehouse, logs):
     return out
 
 
-V2 = "rules 1; burst > 2 packages in 10 min"
-V3 = "rules 1; burst > 3 packages in 10 min"
+V2 = "rules 2; burst > 2 packages in 10 min"
+V3 = "rules 2; burst > 3 packages in 10 min"
 
 
 def test_user_agent_and_burst_flags(steps):

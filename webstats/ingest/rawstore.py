@@ -20,7 +20,7 @@ import duckdb
 
 from webstats.core.settings import PROJECT_DIR, Settings
 from webstats.core.warehouse import Connection, connect
-from webstats.ingest.geo import CountryLookup
+from webstats.ingest.addresses import AddressFacts
 
 #: the one copy of the raw tables' DDL: a dbt macro whose body is plain SQL (dbt runs it
 #: at the start of every run, so that dbt alone works on a fresh warehouse)
@@ -48,7 +48,7 @@ RAW_DDL = read_raw_ddl()
 LOAD_MEMORY = "512MB"
 RAW_COLUMNS_SQL = (
     "file_id, request_at, edge_location, client_ip, method, uri_stem, uri_query, status, "
-    "bytes_sent, user_agent, local_date, client_country"
+    "bytes_sent, user_agent, local_date, client_country, client_network"
 )
 #: tables written by Python (loader, legacy import), read by dbt as sources
 RAW_TABLES: tuple[str, ...] = tuple(
@@ -93,6 +93,7 @@ RAW_UPGRADES = (
     "alter table load_ledger add column if not exists byte_count bigint",
     "alter table raw_requests add column if not exists local_date date",
     "alter table raw_requests add column if not exists client_country varchar",
+    "alter table raw_requests add column if not exists client_network varchar",
 )
 
 
@@ -179,8 +180,8 @@ class RawStore:
 
     def __init__(self, settings: Settings):
         self.db = connect(settings, create_schema=True)
-        # the client's country, looked up before anything hashes the address
-        self.countries = CountryLookup()
+        # the client's country and network, looked up before anything hashes the address
+        self.addresses = AddressFacts()
         with self.db.transaction():
             create_raw_tables(self.db)
 
@@ -292,8 +293,8 @@ class DuckDBStore(RawStore):
     def _insert(self, rows_sql: str, rejects_sql: str) -> None:
         con = self.db.raw
         con.execute(f"create or replace temp table batch_rows as {rows_sql}")
-        with_country = self.countries.add_countries(con, "batch_rows")
-        con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {with_country}")
+        with_facts = self.addresses.annotate(con, "batch_rows")
+        con.execute(f"insert into raw_requests ({RAW_COLUMNS_SQL}) {with_facts}")
         con.execute("drop table batch_rows")
         con.execute(
             "insert into load_rejects "
@@ -334,8 +335,8 @@ class PostgresStore(RawStore):
         transaction)."""
         duck = self.duck
         duck.execute(f"create or replace temp table batch_parsed as {rows_sql}")
-        with_country = self.countries.add_countries(duck, "batch_parsed")
-        duck.execute(f"create or replace temp table batch_rows as {with_country}")
+        with_facts = self.addresses.annotate(duck, "batch_parsed")
+        duck.execute(f"create or replace temp table batch_rows as {with_facts}")
         duck.execute(
             "create or replace temp table batch_rejects as select r.file_id, m.name, "
             f"r.line_number, {masked_line('r.reason')}, {masked_line('r.line')} "
