@@ -272,17 +272,22 @@ MARTS_SQL = [
                      || '; burst > {burst_packages} packages in {burst_minutes} min'
                      from automation_rules), count(*), max(file_id)
        from downloads group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 order by 1""",
-    """insert into int_download_automation (request_at, request_date, request_hour,
-           period_date, ip_hash, status, category, package, package_version, bioc_version,
-           download_type, edge_location, file_id, client, r_version, os, arch,
-           client_country, automation_reason, automation_rules_version)
-       select request_at, request_date, request_hour, period_date, ip_hash, status, category,
-              package, package_version, bioc_version, download_type, edge_location, file_id,
-              client, r_version, os, arch, client_country, null,
+    # what decides the flags: each day's mark (no burst in the history) and the one agent
+    # the synthesised requests have (none, '')
+    """insert into int_automation_bursts (request_date, ip_hash, burst_window, distinct_packages,
+           automation_rules_version, last_file_id)
+       select request_date, '', -1, null,
               (select 'rules ' || cast(max(rules_version) as varchar(16))
                      || '; burst > {burst_packages} packages in {burst_minutes} min'
-                     from automation_rules)
-       from downloads order by request_at""",
+                     from automation_rules), max(file_id)
+       from downloads group by 1 order by 1""",
+    """insert into int_automation_agents (user_agent, rule_id, automation_reason,
+           automation_rules_version, last_file_id)
+       select '', null, null,
+              (select 'rules ' || cast(max(rules_version) as varchar(16))
+                     || '; burst > {burst_packages} packages in {burst_minutes} min'
+                     from automation_rules), max(file_id)
+       from downloads""",
     """insert into int_log_file_hours (file_id, hour_at, line_count, first_request_at,
            last_request_at)
        select d.file_id, cast(d.day as timestamp) + <secs:h * 3600:secs>,
@@ -334,7 +339,7 @@ MARTS_SQL = [
 
 
 def _burst_vars() -> dict[str, str]:
-    """The automation burst vars of dbt_project.yml (int_download_automation's label)."""
+    """The automation burst vars of dbt_project.yml (the automation models' label)."""
     import re
 
     text = (PROJECT / "dbt_project.yml").read_text()
@@ -427,7 +432,7 @@ def synthesise(args: argparse.Namespace, settings, size: int) -> dict:
 
 #: models the synthesis does not fill: dbt derives them from the synthesised rows once (their
 #: first incremental run reads every download), so the measured night adds one day to them
-DERIVED = ("int_download_automation", "daily_downloads")
+DERIVED = ("int_automation_bursts", "int_automation_agents", "daily_downloads")
 
 
 def derive(settings) -> dict:

@@ -4,15 +4,17 @@
 -- served it, and automation_reason ('' for none). For the API's breakdowns and its
 -- `filter=people`; the legacy tables never read it. An unknown value is '' here (never
 -- null: the rows' key must compare equal to itself); the API answers null.
--- Counted from int_download_automation (the rows of `downloads` with their flags).
+-- Counted from int_download_automation (a view: the downloads joined to what decides their
+-- flags, int_automation_agents and int_automation_bursts).
 -- Incremental by whole days: a flag can change for downloads loaded earlier (a burst that
 -- a later file completes, a new rules version), so a run recounts, whole, every day that
--- new log files touch (int_download_automation re-derived those days' addresses), and
--- every day when the rules' version differs from the one stored here. The recounted days
--- replace the stored ones (delete+insert by the day; on Athena a merge by the full key,
--- whose rows gone from a recounted day come as zero rows that delete their match). The
--- result equals a full build. source_file_id is the day's newest log file, on every row
--- of the day (the watermark; a publication takes the days past its mark whole).
+-- new log files touch (int_automation_bursts re-derived those days and marks them with
+-- their newest file), and every day when the rules' version differs from the one stored
+-- here. The recounted days replace the
+-- stored ones (delete+insert by the day; on Athena a merge by the full key, whose rows gone
+-- from a recounted day come as zero rows that delete their match). The result equals a
+-- full build. source_file_id is the day's newest log file, on every row of the day (the
+-- watermark; a publication takes the days past its mark whole).
 {%- set keys = [
     'download_date', 'category', 'package',
     'client', 'r_version', 'os', 'arch', 'country', 'edge_country', 'automation_reason',
@@ -28,31 +30,30 @@
     indexes=warehouse_indexes([{'columns': ['package', 'download_date']}, {'columns': ['download_date']}]),
 ) }}
 
-{#- int_download_automation is named in each CTE, not through one shared CTE: an engine may
-    materialise a CTE read three times (all its rows and columns) before filtering it #}
 with current_rules as (
-    -- the version int_download_automation has just derived its flags with (from the seed:
-    -- no scan of the flags)
+    -- the version the automation models have just derived their flags with (from the
+    -- seed: no scan of the flags)
     {{ automation_rules_label() }}
 ),
 
 recounted_days as (
-    -- the days to count: those of new log files (a filter by itself, so that the engine can
-    -- skip the old files' rows), and every day when the rules changed
-    select distinct request_date as download_date
-    from {{ ref('int_download_automation') }}
-    where {{ new_rows_filter('file_id') }}
-    {%- if is_incremental() %}
-    union
-    select distinct request_date as download_date
-    from {{ ref('int_download_automation') }}
-    -- (one stored row's version: a change recounts every day, so all rows carry the same
-    -- one; the stored rows are the live table's in a PostgreSQL delta stage)
-    where (select max(s.automation_rules_version) from (
-            select automation_rules_version from {{ stored_relation() }} limit 1
-        ) as s)
-        is distinct from (select cr.rules_label from current_rules as cr)
-    {%- endif %}
+    -- the days to count: those new log files touched (int_automation_bursts marks every
+    -- day with its newest file; a small table), and every day when the rules changed
+    select request_date as download_date
+    from {{ ref('int_automation_bursts') }}
+    where
+        burst_window = -1
+        and (
+            {{ new_rows_filter('last_file_id') }}
+            {%- if is_incremental() %}
+            -- (one stored row's version: a change recounts every day, so all rows carry the
+            -- same one; the stored rows are the live table's in a PostgreSQL delta stage)
+            or (select max(s.automation_rules_version) from (
+                select automation_rules_version from {{ stored_relation() }} limit 1
+            ) as s)
+            is distinct from (select cr.rules_label from current_rules as cr)
+            {%- endif %}
+        )
 ),
 
 edge_locations as (
@@ -77,6 +78,12 @@ described as (
     inner join recounted_days as r on r.download_date = d.request_date
     left join edge_locations as e
         on e.edge_code = substr(d.edge_location, 1, 3)
+    -- bounded by the first recounted day: the engine then skips the older downloads
+    -- (DuckDB's zone maps; on PostgreSQL the request_at index)
+    where
+        d.request_at >= (
+            select cast(min(r2.download_date) as timestamp) from recounted_days as r2
+        )
 ),
 
 day_marks as (

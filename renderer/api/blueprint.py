@@ -202,7 +202,8 @@ def get_data() -> Response:
     if q.source_for(columns, filters) is None:
         raise ApiError(
             "bioc_version and download_type cannot be combined with client, r_version, os, "
-            "arch, country or edge_country (as a grouping or a filter), nor with filter=people"
+            "arch, country, edge_country or automation_reason (as a grouping or a filter), "
+            "nor with filter=people"
         )
     snap = _snapshot()
     count = q.grouped_count(snap, model, columns, time_group, run=_in_slot, filters=filters)

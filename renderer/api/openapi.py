@@ -559,9 +559,10 @@ PATHS: dict[str, Any] = {
             "summary": "Downloads grouped by one or two columns, optionally per time bucket.",
             "description": f"At most {GET_DATA_MAX_GROUPS:,} groups: a grouping of the data "
             "with more (say every package per day) is refused with 400. The client dimensions "
-            "(client, r_version, os, arch, country, edge_country; as groupings or filters) and "
-            "`filter=people` come from a daily table without bioc_version and download_type: "
-            "combining them is refused with 400.",
+            "(client, r_version, os, arch, country, edge_country; as groupings or filters), "
+            "the grouping by automation_reason (the likely automation's reason, null for "
+            "people) and `filter=people` come from a daily table without bioc_version and "
+            "download_type: combining them is refused with 400.",
             "parameters": [
                 MODEL,
                 _query("group_by", COLUMN, "Grouping column.", required=True),
@@ -644,14 +645,15 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "downloads_breakdown",
             "summary": "Downloads of one or more packages in a period per client, R version, "
-            "OS, architecture, country or edge country.",
+            "OS, architecture, country, edge country or likely automation's reason.",
             "parameters": [
                 PERIOD,
                 PACKAGES,
                 _query(
                     "by",
                     {"type": "string", "enum": list(q.DIMENSIONS)},
-                    "The dimension (docs/rules.md, the client of a download).",
+                    "The dimension (docs/rules.md, the client of a download; "
+                    "automation_reason: likely automation, null for people).",
                     required=True,
                 ),
                 *FILTERS,

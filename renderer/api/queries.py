@@ -35,12 +35,15 @@ HOURLY_COLUMNS: dict[str, str] = {
     "download_type": "download_type",
 }
 
-# The client's dimensions (docs/rules.md, the client of a download): columns of the daily
-# mart `daily_downloads` only, where '' is unknown (answered as null). `country` and
+# The client's dimensions (docs/rules.md, the client of a download) and the likely
+# automation's reason (null: people; docs/rules.md, likely automation): columns of the daily
+# mart `daily_downloads` only, where '' is unknown or none (answered as null). `country` and
 # `edge_country` are ISO codes there, answered as English names (seed `countries`).
 DIMENSIONS: dict[str, str] = {
     name: f"nullif({name}, '')"
-    for name in ("client", "r_version", "os", "arch", "country", "edge_country")
+    for name in (
+        "client", "r_version", "os", "arch", "country", "edge_country", "automation_reason"
+    )
 }
 COUNTRY_COLUMNS = ("country", "edge_country")
 DAILY_COLUMNS: dict[str, str] = {

@@ -39,7 +39,13 @@ from sqlglot import exp
 
 from webstats.core.settings import PROJECT_DIR
 from webstats.ingest.s3 import S3Location
-from webstats.jobs.athena import EXPORTS, export_tables, publish_export, published_mark
+from webstats.jobs.athena import (
+    EXPORTS,
+    export_tables,
+    publish_export,
+    published_mark,
+    published_versions,
+)
 
 CATALOG, SCHEMA = "awsdatacatalog", "webstats"
 #: what the marts of a warehouse are read from (tests/conftest.py: Warehouse.marts)
@@ -159,13 +165,15 @@ class AthenaRunner:
                 assert hooks <= SKIPPED_HOOKS, hooks
                 _materialise(con, node, translate(compiled.sql(node)), mode)
 
-    def unload(self, s3, prefix: S3Location, mark: int | None, select: Callable) -> None:
+    def unload(self, s3, prefix: S3Location, published: Path, select: Callable) -> None:
         """What the nightly job's UNLOAD statements leave in S3 after this build: each
-        exported table's rows (the macro's SELECT with the job's choice of rows, translated)
-        as a Parquet file under <prefix><table>/."""
+        exported table's rows (the macro's SELECT with the job's choice of rows for the
+        `published` file, translated) as a Parquet file under <prefix><table>/."""
         client = s3.client()
+        mark = published_mark(published)
+        versions = {} if mark is None else published_versions(published)
         with self.connect() as con:
-            for t in export_tables(mark):
+            for t in export_tables(mark, versions):
                 local = self.path.parent / f"{t['name']}.parquet"
                 con.execute(f"copy ({translate(select(t['name'], t['where']))}) to '{local}'")
                 key = prefix.key(t["name"], "20240211_000000_00001")
@@ -268,10 +276,16 @@ def comparable(marts: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
     (docs/warehouse.md), so there it counts delivery days, not the files of a day. And
     without the client's country, which only the loader looks up (docs/dimensions.md):
     `downloads.client_country` (its last column) is left out, and `daily_downloads` is
-    summed over its `country` (8th column; downloads last)."""
+    summed over its `country` (8th column; downloads last). Nor the client's cloud network,
+    also the loader's: a download that the loader's warehouse flags `cloud:*` is flagged
+    `burst` or not at all on Athena, so those three reasons (10th column) count as one;
+    the user-agent reasons, decided first, stay apart."""
     daily: dict[tuple, int] = {}
     for r in marts["daily_downloads"]:
-        key = r[:7] + r[8:-1]
+        reason = r[9]
+        if reason in ("", "burst") or reason.startswith("cloud:"):
+            reason = "not by agent"
+        key = r[:7] + r[8:9] + (reason,) + r[10:-1]
         daily[key] = daily.get(key, 0) + int(r[-1])
     return {
         **marts,
@@ -303,7 +317,7 @@ def test_three_nightly_athena_builds_give_the_duckdb_targets_marts(
 
     def publish(night: str) -> None:
         prefix = S3Location.parse(s3.url(f"exports/{night}/"))
-        runner.unload(s3, prefix, published_mark(published), unload_select)
+        runner.unload(s3, prefix, published, unload_select)
         publish_export(s3.client(), prefix, published)
 
     runner.deliver(_files(legacy, before=athena_new_days[0]))
@@ -317,6 +331,39 @@ def test_three_nightly_athena_builds_give_the_duckdb_targets_marts(
     w = empty_duckdb()
     w.settings = replace(w.settings, duckdb_path=published)
     assert comparable(w.marts()) == comparable(duckdb_marts)
+
+
+def test_a_rules_change_reaches_the_published_file_without_a_full_refresh(
+    runner_factory, legacy, empty_duckdb, s3, unload_select
+):
+    """A new version of the likely-automation rules and no new log file: the incremental
+    build recounts every day of daily_downloads (their marks unchanged), and the night's
+    publication takes them whole because their version differs from the published one."""
+    runner = runner_factory()
+    published = runner.path.parent / "published.duckdb"
+
+    def publish(night: str) -> None:
+        prefix = S3Location.parse(s3.url(f"exports/rules-{night}/"))
+        runner.unload(s3, prefix, published, unload_select)
+        publish_export(s3.client(), prefix, published)
+
+    runner.deliver(_files(legacy, before="9999"))
+    runner.build("full")
+    publish("first")
+    with runner.connect() as con:  # version 2: every x86_64 client counts as automation
+        con.execute(
+            "insert into automation_rules values (1, 2, 'user_agent', 'x86_64', 'test:x86')"
+        )
+        con.execute("update automation_rules set rules_version = 2")
+    runner.build("incremental")
+    publish("second")
+    athena = runner.marts_warehouse(empty_duckdb).marts()["daily_downloads"]
+    w = empty_duckdb()
+    w.settings = replace(w.settings, duckdb_path=published)
+    served = w.marts()["daily_downloads"]
+    assert served == athena
+    assert {r[10] for r in served} == {"rules 2; burst > 20 packages in 10 min"}
+    assert any(r[9] == "test:x86" for r in served)
 
 
 def test_the_published_tables_are_merged_by_the_models_unique_keys(athena_compiled):

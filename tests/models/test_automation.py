@@ -47,6 +47,20 @@ def _flags(w) -> list[tuple]:
     )
 
 
+def _exceptions(w) -> dict[str, list[tuple]]:
+    """What decides the flags: the burst blocks (with the days' marks) and the agents."""
+    bursts = w.query(
+        "select request_date, ip_hash, burst_window, distinct_packages, "
+        "automation_rules_version, last_file_id from int_automation_bursts"
+    )
+    agents = w.query(
+        "select user_agent, rule_id, automation_reason, automation_rules_version, last_file_id "
+        "from int_automation_agents"
+    )
+    as_text = [(str(d)[:10], *rest) for d, *rest in bursts]
+    return {"bursts": sorted(as_text, key=repr), "agents": sorted(agents, key=repr)}
+
+
 def _daily(w) -> list[tuple]:
     """daily_downloads per (day, package, reason), with the rules' version stored there."""
     rows = w.query(
@@ -54,6 +68,10 @@ def _daily(w) -> list[tuple]:
         "sum(downloads) from daily_downloads group by 1, 2, 3, 4"
     )
     return sorted((str(d)[:10], p, r, v, int(n)) for d, p, r, v, n in rows)
+
+
+def _hash(steps, ip: str) -> str:
+    return steps["hashes"][ip]
 
 
 def _run(w, dbt_vars: dict, *extra: str) -> None:
@@ -71,16 +89,26 @@ def steps(module_warehouse, logs):
     assert w.load(first).ok
     run_dbt(w.settings, ["seed"], dbt_vars=N2)
     _run(w, N2)
-    out = {"first": _flags(w), "daily_first": _daily(w)}
+    out = {"first": _flags(w), "daily_first": _daily(w), "exc_first": _exceptions(w)}
     assert w.load(second).ok
     _run(w, N2)
     out["incremental"], out["daily_incremental"] = _flags(w), _daily(w)
+    out["exc_incremental"] = _exceptions(w)
+    _run(w, N2)  # nothing new: nothing changes
+    out["again"], out["exc_again"] = _daily(w), _exceptions(w)
     _run(w, N2, "--full-refresh")
-    out["full"], out["daily_full"] = _flags(w), _daily(w)
+    out["full"], out["daily_full"], out["exc_full"] = _flags(w), _daily(w), _exceptions(w)
     _run(w, N3)
     out["changed"], out["daily_changed"] = _flags(w), _daily(w)
+    out["exc_changed"] = _exceptions(w)
     _run(w, N3, "--full-refresh")
     out["changed_full"], out["daily_changed_full"] = _flags(w), _daily(w)
+    out["exc_changed_full"] = _exceptions(w)
+    rows = w.query(
+        "select ip_hash from int_download_automation where request_date = '2024-01-15' "
+        "order by request_at"
+    )
+    out["hashes"] = {BURST: rows[0][0]}  # the burst address's first download, at 10:01
     return out
 
 
@@ -151,3 +179,37 @@ def test_a_new_rules_version_recounts_every_day(steps):
         ("2024-01-15", "oldpkg", "", V3, 1),
     ]
     assert steps["daily_changed"] == steps["daily_changed_full"]
+
+
+def test_only_what_decides_the_flags_is_stored(steps):
+    """The burst blocks and the agents seen, not a row per download: after the first file,
+    no burst yet (each day only its mark, with its newest file); after the second, the
+    burst address's block of 10:00-10:09 (block 60) with its 3 packages."""
+    first, second = steps["exc_first"], steps["exc_incremental"]
+    assert [b[:4] for b in first["bursts"]] == [
+        ("2024-01-14", "", -1, None),
+        ("2024-01-15", "", -1, None),
+    ]
+    assert [b[:4] for b in second["bursts"]] == [
+        ("2024-01-14", "", -1, None),
+        ("2024-01-15", "", -1, None),
+        ("2024-01-15", _hash(steps, BURST), 60, 3),
+    ]
+    # the day the second file touched is marked with it, the other keeps the first file
+    marks = {b[0]: b[5] for b in second["bursts"] if b[2] == -1}
+    assert marks["2024-01-15"] > marks["2024-01-14"]
+    assert sorted((a[0], a[2]) for a in second["agents"]) == [
+        (GOOGLEBOT, "crawler:googlebot"),
+        (R_AGENT, None),
+    ]
+
+
+def test_stored_exceptions_incremental_equal_full_build(steps):
+    assert steps["exc_incremental"] == steps["exc_full"]
+    assert steps["exc_again"] == steps["exc_incremental"]
+    assert steps["again"] == steps["daily_incremental"]
+    assert steps["exc_changed"] == steps["exc_changed_full"]
+    # the new rules (more than 3 packages) find no burst: the old block is gone
+    assert [b[2] for b in steps["exc_changed"]["bursts"]] == [-1, -1]
+    assert {b[4] for b in steps["exc_changed"]["bursts"]} == {V3}
+    assert {a[3] for a in steps["exc_changed"]["agents"]} == {V3}

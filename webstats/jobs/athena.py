@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from webstats.core.settings import Settings
+from webstats.core.site_file import VERSIONED
 from webstats.core.warehouse import published_path, writer_lock
 from webstats.ingest import s3
 from webstats.ingest.organize import organize
@@ -53,10 +54,23 @@ class Export:
     keys: tuple[str, ...] = ()
     changed: str | None = None  # the rows changed since the publication of file id {mark}
 
-    def where(self, mark: int | None) -> str:
+    def where(self, mark: int | None, version: str | None = None) -> str:
+        """The rows to publish after the publication of file id `mark` whose rows of a
+        VERSIONED table carry `version`: the changed ones, and in a VERSIONED table also
+        every row of another version (a rules change recounts every day of daily_downloads
+        without a new log file: its rows keep their days' marks; docs/rules.md)."""
         if mark is None or self.changed is None:
             return "1 = 1"
-        return self.changed.format(mark=int(mark))
+        changed = self.changed.format(mark=int(mark))
+        column = VERSIONED.get(self.table)
+        if column is None or version is None:
+            return changed
+        return f"({changed} or {column} <> {_sql_text(version)})"
+
+
+def _sql_text(value: str) -> str:
+    """A SQL string literal (the value is a rules label read from the published file)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 EXPORTS = (
@@ -117,9 +131,33 @@ def published_mark(path: Path) -> int | None:
         return con.execute("select coalesce(max(file_id), 0) from downloads").fetchone()[0]
 
 
-def export_tables(mark: int | None) -> list[dict[str, str]]:
-    """The `tables` argument of the unload_tables macro for a publication after `mark`."""
-    return [{"name": e.table, "where": e.where(mark)} for e in EXPORTS]
+def published_versions(path: Path) -> dict[str, str]:
+    """The rules version the published file's VERSIONED tables were counted with (one row's:
+    a build rewrites all of them when it changes); a table without rows has none."""
+    out: dict[str, str] = {}
+    if not path.exists():
+        return out
+    with duckdb.connect(str(path), read_only=True) as con:
+        for table, column in VERSIONED.items():
+            found = con.execute(
+                "select count(*) from information_schema.tables where table_name = ?", [table]
+            ).fetchone()[0]
+            if not found:
+                continue
+            sql = f"select max({column}) from (select {column} from {table} limit 1)"
+            version = con.execute(sql).fetchone()[0]
+            if version is not None:
+                out[table] = version
+    return out
+
+
+def export_tables(
+    mark: int | None, versions: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """The `tables` argument of the unload_tables macro for a publication after `mark` whose
+    VERSIONED tables carry `versions` (published_versions)."""
+    versions = versions or {}
+    return [{"name": e.table, "where": e.where(mark, versions.get(e.table))} for e in EXPORTS]
 
 
 def fetch(client: Any, prefix: s3.S3Location, into: Path) -> dict[str, list[Path]]:
@@ -170,9 +208,12 @@ def publish_export(
     return counts
 
 
-def unload(settings: Settings, prefix: s3.S3Location, mark: int | None) -> None:
-    """The unload_tables macro on Athena: the rows changed since `mark`, to `prefix`."""
-    args = {"prefix": str(prefix), "tables": export_tables(mark)}
+def unload(
+    settings: Settings, prefix: s3.S3Location, mark: int | None, versions: dict[str, str]
+) -> None:
+    """The unload_tables macro on Athena: the rows changed since `mark` (and of another
+    rules version than `versions`), to `prefix`."""
+    args = {"prefix": str(prefix), "tables": export_tables(mark, versions)}
     run_dbt(settings, ["run-operation", "unload_tables", "--args", json.dumps(args)])
 
 
@@ -207,10 +248,11 @@ def nightly(
         # everything after a full refresh (rows may have been rebuilt in place), else the
         # rows changed since the last publication
         mark = None if full_refresh else published_mark(path)
+        versions = {} if mark is None else published_versions(path)
         run = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
         prefix = s3.S3Location.parse(settings.athena_export_dir.rstrip("/") + f"/{run}/")
-        with step("export", {"to": str(prefix), "since_file_id": mark}):
-            unload(settings, prefix, mark)
+        with step("export", {"to": str(prefix), "since_file_id": mark, "versions": versions}):
+            unload(settings, prefix, mark, versions)
         with step("publish", {"where": str(path), "full": mark is None}) as rec:
             rec["rows"] = publish_export(client, prefix, path, full=mark is None)
         return problems

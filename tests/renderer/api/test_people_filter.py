@@ -64,6 +64,39 @@ def test_get_data_people_and_all(client):
     assert by_client == [{"client": "R", "data": 3}]
 
 
+def test_get_data_by_automation_reason(client):
+    """Every download split by why it looks automated, null for people (exact counts)."""
+    url = "/api/get_data?model=downloads&group_by=automation_reason"
+    assert get(client, url) == [
+        {"automation_reason": "ci:github-actions", "data": 1},
+        {"automation_reason": "crawler:googlebot", "data": 1},
+        {"automation_reason": None, "data": 3},
+    ]
+    assert get(client, url + "&filter=people") == [{"automation_reason": None, "data": 3}]
+    per_day = get(client, url + "&time_group=day&country=US")
+    assert per_day == [{"automation_reason": None, "data": 2, "time_group": "2024-03-01"}]
+    nested = get(client, url + "&second_group_by=os")
+    assert nested == [
+        {"automation_reason": "ci:github-actions", "os": ["linux"], "data": [1]},
+        {"automation_reason": "crawler:googlebot", "os": ["other"], "data": [1]},
+        {"automation_reason": None, "os": ["linux", "windows"], "data": [2, 1]},
+    ]
+
+
+def test_breakdown_by_automation_reason(client):
+    url = f"/api/downloads/breakdown/{PERIOD}/ACME?by=automation_reason"
+    answer = get(client, url)
+    assert answer["by"] == "automation_reason"
+    assert answer["breakdown"] == [
+        {"value": None, "downloads": 3},
+        {"value": "ci:github-actions", "downloads": 1},
+        {"value": "crawler:googlebot", "downloads": 1},
+    ]
+    assert get(client, url + "&filter=people")["breakdown"] == [{"value": None, "downloads": 3}]
+    one_day = "/api/downloads/breakdown/2024-03-03:2024-03-03/ACME?by=automation_reason"
+    assert get(client, one_day)["breakdown"] == [{"value": None, "downloads": 1}]
+
+
 def test_breakdown_people(client):
     url = f"/api/downloads/breakdown/{PERIOD}/ACME?by=country"
     assert get(client, url)["breakdown"] == [
@@ -123,6 +156,7 @@ def test_cranlogs_shapes_with_filters(client):
         f"/api/downloads/breakdown/{PERIOD}/ACME?by=os&filter=",
         "/api/get_data?model=downloads&group_by=package&filter=people&filter=all",
         "/api/get_data?model=downloads&group_by=bioc_version&filter=people",
+        "/api/get_data?model=downloads&group_by=automation_reason&second_group_by=bioc_version",
         f"/api/downloads/total/{PERIOD}?os=solaris",
     ],
 )
