@@ -1,6 +1,7 @@
 -- Likely automation, the user-agent rules (docs/rules.md, likely automation): every user
 -- agent the downloads have sent, with the first rule of seed `automation_rules` (kind
--- user_agent, lowest rule_id) whose pattern it contains in any letter case; rule_id and
+-- user_agent, lowest rule_id) whose pattern it contains in any letter case, read as text
+-- (CloudFront logs the agent URL-encoded: ua_text decodes the spaces); rule_id and
 -- automation_reason null when none does. The agent '' stands for "no agent" (never
 -- flagged). A few thousand rows, not one per download: int_download_automation joins the
 -- downloads to it.
@@ -53,11 +54,12 @@ seen_agents as (
 ),
 
 first_rules as (
-    -- the first rule (lowest rule_id) whose pattern the agent contains, in any letter case
+    -- the first rule (lowest rule_id) whose pattern the agent's text contains, in any
+    -- letter case (`yahoo! slurp` in `Yahoo!%20Slurp` as CloudFront logs it)
     select a.user_agent, min(r.rule_id) as rule_id
     from seen_agents as a
     inner join rules as r
-        on {{ dbt.position('r.pattern', 'lower(a.user_agent)') }} > 0
+        on {{ dbt.position('r.pattern', 'lower(' ~ ua_text('a.user_agent') ~ ')') }} > 0
     group by a.user_agent
 )
 
