@@ -47,56 +47,76 @@ watermark as (
 ),
 {%- endif %}
 
--- the downloads (int_package_requests with in_manifest) are read twice, each time with
--- its own bound, not through a shared CTE: DuckDB materialises a CTE named twice, i.e.
--- every download of the history each night
+{% if is_incremental() -%}
 touched as (
     -- the (address, day)s to derive: those of new log files, or all when the version changed
     select distinct ip_hash, request_date
     from {{ ref('int_package_requests') }}
-    where in_manifest
-    {% if is_incremental() -%}
+    where
+        in_manifest
         and file_id > (select w.file_id from watermark as w)
-    {%- endif %}
 ),
 
-scope as (
-    -- bounded by the first touched day: the engine then skips the older downloads (DuckDB's
-    -- zone maps; on PostgreSQL the request_at index: bench_history.py, 44 s at 10M before)
-    select d.*
+first_day as (
+    -- a scalar bound for the reads below: the engine then skips the older downloads
+    -- (DuckDB's zone maps; on PostgreSQL the request_at index: bench_history.py, 44 s at
+    -- 10M before)
+    select cast(min(request_date) as timestamp) as first_at from touched
+),
+
+{% endif -%}
+{#- The downloads (int_package_requests with in_manifest) are named in each CTE below that
+    reads them, not through one shared CTE: DuckDB materialises a CTE named twice, i.e.
+    every download of the years of a full build, twice (at 100M downloads, gigabytes
+    spilled). `bursts` and `agents` read every download from the first touched day on: a
+    superset of the touched (address, day)s, whose own rows all fall in it, so they find the
+    same bursts and rules for them (and a full build has no touched set to join). -#}
+{%- set burst_window -%}
+    cast(floor(
+        ({{ hour_of('request_at') }} * 60 + cast(extract(minute from request_at) as integer))
+        / {{ burst_minutes }}.0
+    ) as integer)
+{%- endset %}
+
+windows as (
+    -- the downloads to derive, each with its burst window: the M-minute block of the UTC
+    -- day (M divides a day, so the blocks are those of UTC time counted from midnight)
+    select
+        d.*,
+        {{ burst_window }} as burst_window
     from {{ ref('int_package_requests') }} as d
+    {%- if is_incremental() %}
     inner join touched as t
         on t.ip_hash = d.ip_hash and t.request_date = d.request_date
     where
         d.in_manifest
-        and d.request_at >= (
-            select cast(min(t2.request_date) as timestamp) from touched as t2
-        )
-),
-
-windows as (
-    -- the burst window: the M-minute block of the UTC day (M divides a day, so the blocks
-    -- are those of UTC time counted from midnight)
-    select
-        *,
-        cast(floor(
-            ({{ hour_of('request_at') }} * 60 + cast(extract(minute from request_at) as integer))
-            / {{ burst_minutes }}.0
-        ) as integer) as burst_window
-    from scope
+        and d.request_at >= (select f.first_at from first_day as f)
+    {%- else %}
+    -- a full build derives every (address, day): every download whose pair the join would
+    -- find, without building the join's table of every pair of the history
+    where d.in_manifest and d.ip_hash is not null and d.request_date is not null
+    {%- endif %}
 ),
 
 bursts as (
     -- one address, more than N distinct packages in one window
-    select ip_hash, request_date, burst_window
-    from windows
-    group by ip_hash, request_date, burst_window
+    select ip_hash, request_date, {{ burst_window }} as burst_window
+    from {{ ref('int_package_requests') }}
+    where in_manifest
+    {% if is_incremental() -%}
+        and request_at >= (select f.first_at from first_day as f)
+    {%- endif %}
+    group by ip_hash, request_date, {{ burst_window }}
     having count(distinct package) > {{ burst_packages }}
 ),
 
 agents as (
-    select distinct user_agent from scope
-    where user_agent is not null
+    select distinct user_agent
+    from {{ ref('int_package_requests') }}
+    where in_manifest and user_agent is not null
+    {% if is_incremental() -%}
+        and request_at >= (select f.first_at from first_day as f)
+    {%- endif %}
 ),
 
 agent_rules as (
