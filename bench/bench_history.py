@@ -2,6 +2,7 @@
 
     python bench/bench_history.py --engine duckdb --size 10M [--size 30M ...] [--renderer]
     python bench/bench_history.py --engine postgres --size 10M
+    python bench/bench_history.py --engine duckdb --size 100M --full-refresh
 
 Why: the pipeline benchmark (bench_pipeline.py) grows the data inside one month, so a step
 whose cost grows with the history (a whole-table scan, a copy of the marts) does not show.
@@ -34,6 +35,16 @@ schema's growth (the server's own RSS is not in the peak). With --renderer, then
 production server's start-up time (until it listens), RSS, and the first view of the
 software index and of the most downloaded package's page.
 
+With --full-refresh (DuckDB), instead of the night: `webstats build --full-refresh` on the
+synthesised warehouse itself (issue 18, item 3: every model derived from `downloads` rebuilt
+from the 15 years; `downloads`, `int_package_requests` and `int_log_file_hours` are
+`full_refresh=false` and the raw requests are kept only 30 days, so those are the history
+and stay as they are). Printed: wall time, peak RSS of the process tree and of its largest
+process (GNU time's maximum resident set size), bytes written, the per-node seconds
+(run_results.json), the largest size DuckDB's spill directory (`<file>.tmp/`) reached. The
+rebuilt tables equal the synthesised ones, so the pristine file stays a valid history (its
+site file is published whole by the build).
+
 The synthesised warehouse is kept (`<work>/history/<engine>-<size>.pristine.duckdb`), and
 each run refreshes a fresh copy of it; on PostgreSQL the schema is synthesised anew each run
 (`issue18b_hist_<size>`), and dropped afterwards unless --keep.
@@ -49,6 +60,7 @@ import os
 import resource
 import shutil
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -475,6 +487,94 @@ def previous_nights(settings) -> dict:
 # ------------------------------------------------------------------ measuring
 
 
+def run_full_refresh(settings) -> dict:
+    """`webstats build --full-refresh` in a child process (under GNU time when installed):
+    seconds, peak RSS (tree and largest process), writes, per-node seconds, spill peak."""
+    import tempfile
+
+    from webstats.jobs.dbt import state_dir
+
+    env = settings.dbt_env() | {
+        "WEBSTATS_PROJECT_DIR": str(settings.project_dir),
+        "DBT_WRITE_JSON": "true",
+    }
+    cmd = [sys.executable, "-m", "webstats.cli", "build", "--full-refresh"]
+    gnu_time = Path("/usr/bin/time").exists()
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
+        if gnu_time:
+            cmd = ["/usr/bin/time", "-f", "%M", "-o", timing.name, *cmd]
+        spill = Path(str(settings.duckdb_path) + ".tmp")
+        peak_spill = [0]
+        stop = threading.Event()
+
+        def watch_spill() -> None:
+            while not stop.wait(0.5):
+                with contextlib.suppress(OSError):
+                    size = sum(f.stat().st_size for f in spill.iterdir())
+                    peak_spill[0] = max(peak_spill[0], size)
+
+        watcher = threading.Thread(target=watch_spill, daemon=True)
+        watcher.start()
+        written = _children_written()
+        load = os.getloadavg()
+        out, code, seconds, peak = run_watched(cmd, env)
+        stop.set()
+        watcher.join()
+        max_rss_kb = int(timing.read().strip().splitlines()[-1] or 0) if gnu_time else 0
+    if code != 0:
+        print(out)
+        raise SystemExit(f"build --full-refresh failed (exit {code})")
+    return {
+        "seconds": seconds,
+        "peak_rss": peak,
+        "max_process_rss": max_rss_kb * 1024,
+        "written": _children_written() - written,
+        "spill_peak": peak_spill[0],
+        "load_before": load,
+        "load_after": os.getloadavg(),
+        "steps": [json.loads(line) for line in out.splitlines() if line.startswith("{")],
+        "nodes": node_times(state_dir(settings) / "target" / "run_results.json"),
+    }
+
+
+def report_full_refresh(size_name: str, r: dict) -> None:
+    mib = 2**20
+    steps = {s["step"]: s for s in r["steps"] if "step" in s}
+    parts = [
+        f"{name} {steps[name].get('seconds', 0):.1f}"
+        for name in ("lock", "stage", "build", "swap")
+        if name in steps
+    ]
+    print(
+        f"duckdb {size_name} build --full-refresh: {r['seconds']:.1f} s ({', '.join(parts)}); "
+        f"peak RSS of the tree {r['peak_rss'] / mib:,.0f} MiB, largest process "
+        f"{r['max_process_rss'] / mib:,.0f} MiB; written {r['written'] / mib:,.0f} MiB; "
+        f"spill directory peak {r['spill_peak'] / mib:,.0f} MiB; load average "
+        f"{r['load_before'][0]:.1f} before, {r['load_after'][0]:.1f} after",
+        flush=True,
+    )
+    if "build" in steps:
+        print(f"    build: {steps['build'].get('dbt', '')}", flush=True)
+    print("    nodes (s): " + ", ".join(f"{n} {t:.1f}" for n, t in r["nodes"][:25]), flush=True)
+
+
+def full_refresh_one(args: argparse.Namespace, size_name: str, project: Path) -> dict:
+    """Synthesise (once) the DuckDB warehouse of `size_name`, then rebuild it in full."""
+    print(f"## duckdb {size_name} --full-refresh", flush=True)
+    hist = Path(args.work) / "history"
+    hist.mkdir(parents=True, exist_ok=True)
+    pristine = hist / f"duckdb-{size_name}.pristine.duckdb"
+    settings = settings_for("duckdb", pristine, "main", project)
+    if not pristine.exists():
+        synth = synthesise(args, settings, SIZES[size_name])
+        print(f"    prepared in {sum(synth.values()):.0f} s", flush=True)
+    else:
+        derive(settings)
+    result = run_full_refresh(settings)
+    report_full_refresh(size_name, result)
+    return result
+
+
 def _children_written() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_oublock * 512
 
@@ -753,6 +853,12 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
     ap.add_argument("--tag", default="", help="suffix of the PostgreSQL schema's name")
     ap.add_argument("--synthesise-only", action="store_true", help="stop before the refresh")
+    ap.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="DuckDB: time `webstats build --full-refresh` on the synthesised warehouse "
+        "instead of the night's refresh",
+    )
     ap.add_argument("--pg-prefix", default="bench_hist", help="prefix of the schema's name")
     ap.add_argument(
         "--pg-template",
@@ -765,6 +871,12 @@ def main() -> None:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     project = prepare_project(work)
+    if args.full_refresh:
+        if args.engine != "duckdb":
+            raise SystemExit("--full-refresh is measured on DuckDB only")
+        for size_name in args.size or ["10M"]:
+            full_refresh_one(args, size_name, project)
+        return
     logs, info = night_logs(work, project, args.night_lines)
     print(
         f"# night {NIGHT}: {info['lines']:,} lines, {info['downloads']:,} downloads in "

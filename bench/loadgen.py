@@ -7,6 +7,7 @@ it on loopback (`run_wrk`), and the server's memory is read from /proc (`rss_mb`
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import socket
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,18 +45,25 @@ server.run()
 
 
 def parse_options(
-    description: str, connections: int, wrk_threads: int, wrk_threads_flag: str = "--wrk-threads"
+    description: str,
+    connections: int,
+    wrk_threads: int,
+    wrk_threads_flag: str = "--wrk-threads",
+    duration: int = 10,
+    more: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> argparse.Namespace:
-    """The command line every HTTP benchmark takes (wrk threads in `.wrk_threads`); exits
-    when wrk is not installed."""
+    """The command line every HTTP benchmark takes (wrk threads in `.wrk_threads`), plus
+    what `more` adds; exits when wrk is not installed."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--db", type=Path, help="reuse (or create) this DuckDB file")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per URL")
+    parser.add_argument("--duration", type=int, default=duration, help="seconds of wrk per URL")
     parser.add_argument(
         wrk_threads_flag, dest="wrk_threads", type=int, default=wrk_threads, help="wrk threads"
     )
     parser.add_argument("--connections", type=int, default=connections)
     parser.add_argument("--server-threads", type=int, default=8, help="Waitress threads")
+    if more is not None:
+        more(parser)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed")
@@ -65,6 +74,7 @@ class WrkResult(NamedTuple):
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0  # answered in the run
 
 
 def free_port() -> int:
@@ -81,6 +91,7 @@ def start_server(
     target: str = "duckdb",
     schema: str = "webstats",
     project: Path | None = None,
+    cpus: str | None = None,
 ) -> subprocess.Popen:
     """Waitress serving `renderer.app.create_app` on the DuckDB file `db`, once it listens
     (or on the PostgreSQL `schema` with target "postgres"; `project`: a copy of the dbt
@@ -89,6 +100,7 @@ def start_server(
     production: through `renderer.serve.make_server`, as `webstats serve` runs it (malloc
     arenas capped, categories and score tables loaded by `warm_up` before the first request);
     otherwise the bare app, so that the first request of a URL pays for all it reads.
+    cpus: run the server on these CPUs only (`taskset -c`, e.g. "0"; see `pinned`).
     """
     code = SERVER.format(
         root=str(ROOT),
@@ -100,11 +112,19 @@ def start_server(
         schema=schema,
         project=str(project or ""),
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    cmd = pinned([sys.executable, "-c", code], cpus)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     if proc.stdout.readline().strip() != "ready":
         proc.kill()
         raise RuntimeError("waitress did not start")
     return proc
+
+
+def pinned(cmd: list[str], cpus: str | None) -> list[str]:
+    """`cmd` run on the CPUs `cpus` only (taskset), or as it is when `cpus` is None: on a
+    small shared machine, pinning the server and the load generator to different cores keeps
+    them from stealing each other's time slices (bench_serving.py)."""
+    return cmd if cpus is None else ["taskset", "-c", cpus, *cmd]
 
 
 def stop_server(proc: subprocess.Popen, timeout: float = 30) -> None:
@@ -138,21 +158,31 @@ def run_wrk(
     threads: int,
     script: Path | None = None,
     allow_errors: bool = False,
+    cpus: str | None = None,
 ) -> WrkResult:
     """Requests/s and p50/p99 latency (ms) of `wrk --latency` against `url`.
 
-    Non-2xx answers raise unless `allow_errors` (e.g. when measuring a 404 page).
+    Non-2xx answers raise unless `allow_errors` (e.g. when measuring a 404 page); `cpus`:
+    run wrk on these CPUs only (`pinned`).
     """
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
     if script:
         cmd += ["-s", str(script)]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(pinned([*cmd, url], cpus), capture_output=True, text=True, check=True)
+    out = done.stdout
     if "Non-2xx" in out and not allow_errors:
         raise RuntimeError(f"wrk saw errors for {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    return WrkResult(rps, p50, p99)
+    done_requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return WrkResult(rps, p50, p99, done_requests)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process `pid` (all its threads) has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> tuple[float, float]:

@@ -15,8 +15,8 @@
   generate than the API cost they measure, and no endpoint reads more than 18 months at once;
 - `minute_downloads`: two weeks of downloads per minute (150,000 downloads a day), for the
   local-hour endpoint;
-- `daily_package_downloads` and `log_coverage` (every day complete) from `hourly_downloads`,
-  and an empty `source_freshness`.
+- `daily_package_downloads`, `daily_downloads` and `log_coverage` (every day complete) from
+  `hourly_downloads`, `countries` (the seed) and an empty `source_freshness`.
 
 The tables are then published as the site file the renderer reads
 (webstats/core/site_file.py), as a build does.
@@ -63,6 +63,11 @@ def synthesise(db: Path) -> None:
 
     seeds = categories_path(ROOT)
     con.execute(f"create table categories as select * from read_csv_auto('{seeds}', header=true)")
+    countries = ROOT / "seeds" / "countries.csv"
+    con.execute(
+        f"create table countries as select * from read_csv('{countries}', header=true, "
+        "all_varchar=true)"
+    )
     _packages(con)
     _periods(con)
     _activity(con)
@@ -175,7 +180,8 @@ def _activity(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _coverage(con: duckdb.DuckDBPyConnection) -> None:
-    """`daily_package_downloads`, `log_coverage` (every day of `hourly_downloads` complete)
+    """`daily_package_downloads`, `daily_downloads` (every download a person's, no
+    dimension known), `log_coverage` (every day of `hourly_downloads` complete)
     and an empty `source_freshness`, as the marts and the raw layer define them."""
     con.execute("""
         create table daily_package_downloads as
@@ -183,6 +189,12 @@ def _coverage(con: duckdb.DuckDBPyConnection) -> None:
                sum(downloads)::integer as downloads,
                (sum(downloads) * 0.6)::integer as distinct_ips, 1 as source_file_id
         from hourly_downloads group by all order by all""")
+    con.execute("""
+        create table daily_downloads as
+        select download_date, category, package, '' as client, '' as r_version, '' as os,
+               '' as arch, '' as country, '' as edge_country, '' as automation_reason,
+               'rules 1' as automation_rules_version, downloads, source_file_id
+        from daily_package_downloads order by all""")
     con.execute("""
         create table log_coverage as
         select cast(hour_at as date) as log_date, 24 as log_files,

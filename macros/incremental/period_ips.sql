@@ -19,28 +19,31 @@
 -#}
 {% macro period_ips(grain) -%}
 {%- set cols = grain | join(', ') -%}
-new_downloads as (
-    select
+{#- `downloads` is named in each CTE that reads it, not through one shared CTE: DuckDB
+    materialises a CTE named twice, which in a full build meant every download of the
+    years (with its IP hash) copied, and spilled, before the distincts. -#}
+new_period_ips as (
+    select distinct
         {{ cols }},
-        ip_hash,
-        file_id,
-        {{ month_start('coalesce(period_date, request_date)') }} as month_date,
-        {{ year_end('coalesce(period_date, request_date)') }} as year_date
+        {{ month_start('coalesce(period_date, request_date)') }} as date,
+        true as is_monthly,
+        ip_hash
+    from {{ ref('downloads') }}
+    where {{ new_rows_filter('file_id', 'batch_file_id') }}
+    union all
+    select distinct
+        {{ cols }},
+        {{ year_end('coalesce(period_date, request_date)') }} as date,
+        false as is_monthly,
+        ip_hash
     from {{ ref('downloads') }}
     where {{ new_rows_filter('file_id', 'batch_file_id') }}
 ),
 
 batch as (
     select max(file_id) as batch_file_id
-    from new_downloads
-),
-
-new_period_ips as (
-    select distinct {{ cols }}, month_date as date, true as is_monthly, ip_hash
-    from new_downloads
-    union all
-    select distinct {{ cols }}, year_date as date, false as is_monthly, ip_hash
-    from new_downloads
+    from {{ ref('downloads') }}
+    where {{ new_rows_filter('file_id', 'batch_file_id') }}
 ),
 
 {%- if is_incremental() %}
@@ -50,7 +53,11 @@ stored_period_ips as (
     -- before its months): the table grows month by month, and its older row groups are
     -- skipped unread
     select * from {{ this }}
-    where date >= (select min(month_date) from new_downloads)
+    where date >= (
+        select min({{ month_start('coalesce(period_date, request_date)') }})
+        from {{ ref('downloads') }}
+        where {{ new_rows_filter('file_id', 'batch_file_id') }}
+    )
 ),
 {%- endif %}
 

@@ -18,23 +18,25 @@
 {%- set cols = grain | join(', ') -%}
 {%- set a_cols = 'a.' ~ (grain | join(', a.')) -%}
 {%- set l_cols = 'l.' ~ (grain | join(', l.')) -%}
-new_downloads as (
+new_download_periods as (
+    -- each new download once in its month and once in its year (`downloads` named twice,
+    -- not through a shared CTE, which DuckDB would materialise: every download of the
+    -- years in a full build)
     select
         {{ cols }},
-        file_id,
-        {{ month_start('coalesce(period_date, request_date)') }} as month_date,
-        {{ year_end('coalesce(period_date, request_date)') }} as year_date
+        {{ month_start('coalesce(period_date, request_date)') }} as date,
+        true as is_monthly,
+        file_id
     from {{ ref('downloads') }}
     where {{ new_rows_filter('file_id') }}
-),
-
-new_download_periods as (
-    -- each new download once in its month and once in its year
-    select {{ cols }}, month_date as date, true as is_monthly, file_id
-    from new_downloads
     union all
-    select {{ cols }}, year_date as date, false as is_monthly, file_id
-    from new_downloads
+    select
+        {{ cols }},
+        {{ year_end('coalesce(period_date, request_date)') }} as date,
+        false as is_monthly,
+        file_id
+    from {{ ref('downloads') }}
+    where {{ new_rows_filter('file_id') }}
 ),
 
 new_period_ips as (

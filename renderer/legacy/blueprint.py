@@ -6,10 +6,12 @@ export reuses; anything it does not recognise is a 404, whatever bytes the path 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, abort, current_app, redirect
 
 from renderer import http
-from renderer.legacy.site import Redirect, site
+from renderer.legacy.site import Redirect, Site, Target, site
 
 bp = Blueprint("legacy", __name__, url_prefix="/packages/stats")
 PREFIX = "/packages/stats/"
@@ -38,6 +40,22 @@ def legacy_file(path: str) -> Response:
     return http.respond(snap, target.key, lambda: s.body(target), target.mimetype)
 
 
+#: paths the fast path remembers per build, found and missing (see CachedFastPath): each
+#: entry is a few hundred bytes; past the bound, further paths take the resolving path
+MEMO_PATHS = 16384
+MEMO_MISSING = 1024
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What the fast path needs to answer a path of the current build without resolving it:
+    the file (its site and target) and its headers but the length."""
+
+    site: Site
+    target: Target
+    headers: tuple[tuple[str, str], ...]
+
+
 class CachedFastPath:
     """WSGI middleware: GET/HEAD of a legacy file already rendered for the current build is
     answered here, without Flask's request context and routing (cached pages ran at about
@@ -45,7 +63,12 @@ class CachedFastPath:
     path the legacy catch-all answers 404, with the 404 Flask gave the first time. Anything
     else (first renders, redirects, errors, other methods, the API, the other blueprints'
     paths under /packages/stats/) goes to the Flask app unchanged. The headers are those
-    `http.respond` sets, worked out once per build and file."""
+    `http.respond` sets.
+
+    Per build, each path seen is remembered with what it resolved to (`Hit`, or missing),
+    so a repeated request costs the build check, two dictionary look-ups and the headers;
+    the bodies stay in the site's bounded LRU (a path whose body it dropped goes to Flask,
+    which renders it again). The memo lives on the Snapshot: a new build starts afresh."""
 
     def __init__(self, app, wsgi_app):
         self.app = app
@@ -59,55 +82,71 @@ class CachedFastPath:
         self.not_found: tuple[str, list[tuple[str, str]], bytes] | None = None
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        method = environ.get("REQUEST_METHOD")
+        if method != "GET" and method != "HEAD":
             return self.wsgi_app(environ, start_response)
-        hit = self._cached(environ)
+        raw = environ.get("PATH_INFO", "")
+        if not raw.startswith(PREFIX):
+            return self.wsgi_app(environ, start_response)
+        try:
+            snap = self.app.extensions["snapshots"].snapshot()
+        except Exception:  # warehouse down: let Flask give the proper answer
+            return self.wsgi_app(environ, start_response)
+        hit = self._memo(snap, raw)
         if hit is None:
             return self.wsgi_app(environ, start_response)
         if hit is NOT_FOUND:
             return self._not_found(environ, start_response)
-        snap, s, target, body = hit
-        if http.is_fresh(snap, target.key, environ):
+        s, target = hit.site, hit.target
+        if (environ.get("HTTP_IF_NONE_MATCH") or environ.get("HTTP_IF_MODIFIED_SINCE")) and (
+            http.is_fresh(snap, target.key, environ)
+        ):
             start_response("304 NOT MODIFIED", [*http.validator_headers(snap, target.key).items()])
             return []
-        head = environ["REQUEST_METHOD"] == "HEAD"
-        if body is not None:
-            size = len(body)
-        elif head:
+        head = method == "HEAD"
+        if target.write is None:
+            body = s.bodies.get(target.key)
+            if body is None:  # dropped from the LRU since: Flask renders it again
+                return self.wsgi_app(environ, start_response)
+            start_response("200 OK", [*hit.headers, ("Content-Length", str(len(body)))])
+            return [] if head else http.body_iterable(environ, body)
+        if head:
             size = s.spool.size(target.key)
             if size is None:  # retired since: let Flask answer
                 return self.wsgi_app(environ, start_response)
-        else:
-            f, size = s.open(target)
-        start_response("200 OK", [*self._headers(snap, target), ("Content-Length", str(size))])
-        if head:
+            start_response("200 OK", [*hit.headers, ("Content-Length", str(size))])
             return []
-        if body is None:
-            return http.file_iterable(environ, f)
-        return http.body_iterable(environ, body)
+        f, size = s.open(target)
+        start_response("200 OK", [*hit.headers, ("Content-Length", str(size))])
+        return http.file_iterable(environ, f)
 
-    def _headers(self, snap, target) -> list[tuple[str, str]]:
-        """Validators and type of `target` in this build (memoised: one entry per file)."""
-        memo = snap.cached(("fastpath", "headers"), dict)
-        try:
-            return memo[target.key]
-        except KeyError:
-            validators = http.validator_headers(snap, target.key)
-            headers = [*validators.items(), ("Content-Type", target.mimetype)]
-            memo[target.key] = headers
-            return headers
+    def _memo(self, snap, raw: str):
+        """`raw`'s Hit in this build, NOT_FOUND, or None (Flask answers); remembered per
+        build once the file has been rendered (or the path found missing)."""
+        memo = snap.cache.get(MEMO)
+        if memo is None:
+            memo = snap.cached(MEMO, lambda: ({}, {}))
+        found, missing = memo
+        hit = found.get(raw)
+        if hit is not None:
+            return hit
+        if raw in missing:
+            return NOT_FOUND
+        hit = self._resolve(snap, raw)
+        if hit is NOT_FOUND:
+            if len(missing) < MEMO_MISSING:
+                missing[raw] = True
+        elif hit is not None and len(found) < MEMO_PATHS:
+            found[raw] = hit
+        return hit
 
-    def _cached(self, environ):
-        """(snapshot, site, target, body) when this request is a hit in the per-build cache
-        (body None for a spooled file already written for this build); NOT_FOUND for a path
-        the legacy site does not have; None for what Flask must answer."""
-        raw = environ.get("PATH_INFO", "")
-        if not raw.startswith(PREFIX):
-            return None
+    def _resolve(self, snap, raw: str):
+        """A Hit when this request's file is in the per-build cache (rendered, or a spooled
+        file already written for this build); NOT_FOUND for a path the legacy site does not
+        have; None for what Flask must answer."""
         try:
             path = raw[len(PREFIX) :].encode("latin-1").decode("utf-8")
-            snap = self.app.extensions["snapshots"].snapshot()
-        except Exception:  # odd bytes, warehouse down: let Flask give the proper answer
+        except UnicodeError:  # odd bytes: let Flask give the proper answer
             return None
         s = site(snap, self.app.config["WEBSTATS_SETTINGS"])
         target = s.resolve(path)
@@ -116,9 +155,12 @@ class CachedFastPath:
         if isinstance(target, Redirect):
             return None
         if target.write is not None:
-            return None if s.spool.size(target.key) is None else (snap, s, target, None)
-        body = s.bodies.get(target.key)
-        return None if body is None else (snap, s, target, body)
+            if s.spool.size(target.key) is None:
+                return None
+        elif s.bodies.get(target.key) is None:
+            return None
+        validators = http.validator_headers(snap, target.key)
+        return Hit(s, target, (*validators.items(), ("Content-Type", target.mimetype)))
 
     def _not_found(self, environ, start_response):
         """Flask's 404 for the legacy site, recorded from its first answer and replayed."""
@@ -146,5 +188,7 @@ class CachedFastPath:
         return [body]
 
 
-#: `CachedFastPath._cached`'s answer for a path the legacy site does not have
+#: `CachedFastPath._resolve`'s answer for a path the legacy site does not have
 NOT_FOUND = object()
+#: the Snapshot cache key of the fast path's memo: ({path: Hit}, {missing path: True})
+MEMO = ("fastpath", "memo")

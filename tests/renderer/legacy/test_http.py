@@ -13,6 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from renderer import http
+from renderer.legacy import blueprint
+from renderer.legacy import site as site_module
 from renderer.legacy.site import site
 from renderer.legacy.spool import Spool
 from renderer.snapshot import Snapshots
@@ -265,6 +267,46 @@ def test_fast_path_404_answers_like_flask(live_server, fetch):
         )
     assert fetch(live_server.url("/packages/stats/dumps/README.txt"))[0] == 200
     assert fetch(live_server.url("/packages/stats/dashboard/"))[0] == 200
+
+
+def _same_answer(a, b) -> bool:
+    (s1, h1, b1), (s2, h2, b2) = a, b
+    return (s1, b1) == (s2, b2) and sorted((k, v) for k, v in h1.items() if k != "Date") == sorted(
+        (k, v) for k, v in h2.items() if k != "Date"
+    )
+
+
+def test_fast_path_memo_outlives_no_body(handmade_settings, serve, fetch, monkeypatch):
+    """The fast path remembers each path's file per build, but the bodies stay in the site's
+    bounded LRU: with room for one page only, every page is rendered again after another
+    evicted it, and each answer (memo hit with the body gone, or not) is Flask's first one."""
+    with serve(handmade_settings) as server:
+        first = {path: fetch(server.url("/packages/stats/" + path)) for path, _ in PAGES}
+    room = max(len(body) for _, _, body in first.values())
+    monkeypatch.setattr(site_module, "BODY_CACHE_BYTES", room)
+    with serve(handmade_settings) as server:
+        for _ in range(3):
+            for path, _ in PAGES:
+                url = server.url("/packages/stats/" + path)
+                for answer in (fetch(url), fetch(url)):
+                    assert _same_answer(answer, first[path]), path
+                head = fetch(url, method="HEAD")
+                assert head[0] == 200 and head[2] == b""
+                assert head[1]["Content-Length"] == str(len(first[path][2])), path
+
+
+def test_fast_path_missing_memo_is_bounded(live_server, fetch, monkeypatch):
+    """Missing paths are remembered up to MEMO_MISSING per build (requests for arbitrary
+    paths must not grow the memory); past it they are resolved each time, same 404."""
+    monkeypatch.setattr(blueprint, "MEMO_MISSING", 2)
+    answers = [
+        fetch(live_server.url(f"/packages/stats/bioc/NoSuchPackage{i}/"))
+        for _ in range(2)
+        for i in range(5)
+    ]
+    assert answers[0][0] == 404
+    for answer in answers:
+        assert _same_answer(answer, answers[0])
 
 
 def test_all_packages_table_is_spooled_to_a_file(live_server, fetch):
