@@ -5,10 +5,13 @@ run by the nightly job as a step that reports but never fails the night, and its
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from renderer.app import create_app
 from webstats.jobs import freshness
+from webstats.jobs.dbt import state_dir
+from webstats.jobs.stage import staging_schemas
 
 ACME = "/packages/3.18/bioc/src/contrib/ACME_2.0.tar.gz"
 
@@ -33,6 +36,12 @@ def test_the_refresh_reports_a_late_source_and_serves_its_verdict(
     assert (step["warn_after_hours"], step["error_after_hours"]) == (48, 96)
     assert 5 * 86400 <= step["age_seconds"] < 5 * 86400 + 600
     assert records[-1]["step"] == "summary" and records[-1]["ok"]
+    # the build reused the project the freshness step parsed: both passed the same vars
+    # (the refresh passes --release/--devel; on PostgreSQL the stage adds its own)
+    freshness_run, build_run = _dbt_invocations(w)[-2:]
+    assert any("freshness of raw.raw_requests" in line for line in freshness_run)
+    assert any("OK created sql view model" in line for line in build_run)
+    assert not [line for line in build_run if "Unable to do partial parsing" in line]
 
     status = create_app(w.settings).test_client().get("/api/status").get_json()
     verdict = status["source_freshness"]
@@ -48,3 +57,18 @@ def test_the_refresh_reports_a_late_source_and_serves_its_verdict(
     verdict = freshness.check(w.settings)
     assert verdict["status"] == "warn"
     assert 3 * 86400 <= verdict["age_seconds"] < 3 * 86400 + 600
+
+
+def _dbt_invocations(w) -> list[list[str]]:
+    """The lines of dbt's log file (in the state directory the nightly build used: on
+    PostgreSQL the staging schema's), one list per dbt command, from its command line on."""
+    built = dataclasses.replace(w.settings, state_dir=w.settings.project_dir)  # as the CLI's
+    if w.target == "postgres":
+        built = dataclasses.replace(built, pg_schema=staging_schemas(built.pg_schema)[0])
+    runs: list[list[str]] = []
+    for line in (state_dir(built) / "logs" / "dbt.log").read_text().splitlines():
+        if "Running with dbt=" in line:
+            runs.append([])
+        elif runs:
+            runs[-1].append(line)
+    return runs

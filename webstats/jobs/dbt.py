@@ -220,8 +220,10 @@ def build(
     dbt_vars: Mapping | None = None,
     quiet: bool = True,
     select: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> str:
-    """`dbt build`: seeds, models and their data tests, incremental unless full_refresh.
+    """`dbt build`: seeds, models and their data tests, incremental unless full_refresh;
+    `env` overrides dbt's environment (run_dbt's `extra_env`).
 
     The models' unit tests check the SQL, not the data, so they are left to `dbt test
     --select test_type:unit` (the test suite runs them) instead of costing every nightly
@@ -232,4 +234,4 @@ def build(
         command.append("--full-refresh")
     if select:
         command += ["--select", *select]
-    return run_dbt(settings, command, dbt_vars, quiet)
+    return run_dbt(settings, command, dbt_vars, quiet, extra_env=env)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from webstats.core.errors import first_line
@@ -61,8 +62,9 @@ def verdict_from(results: list[dict], error: str | None) -> dict:
     }
 
 
-def check(settings: Settings) -> dict:
-    """Run `dbt source freshness` on the raw source; its verdict (never raises for dbt)."""
+def check(settings: Settings, dbt_vars: Mapping | None = None) -> dict:
+    """Run `dbt source freshness` on the raw source; its verdict (never raises for dbt).
+    `dbt_vars`: those of the build that follows (the same vars keep dbt's partial parse)."""
     out = _sources_json(settings)
     out.unlink(missing_ok=True)  # a previous run's verdict is not this one's
     error = None
@@ -70,6 +72,7 @@ def check(settings: Settings) -> dict:
         run_dbt(
             settings,
             ["source", "freshness", "--select", "source:raw.raw_requests"],
+            dbt_vars,
             extra_env={"DBT_WRITE_JSON": "true"},
         )
     except DbtError as exc:  # an "error" verdict exits 1 too: the results say which
