@@ -1,7 +1,7 @@
 """Late logs the dbt way (issue 17): the raw source's freshness rule, `dbt source freshness`
 run by the nightly job as a step that reports but never fails the night, and its verdict in
-/api/status. One refresh per engine (load, freshness, build), one more freshness on DuckDB
-(`pass` is left to dbt: the thresholds are what is ours)."""
+/api/status. One refresh per engine (load, freshness, build: in one dbt process), one more freshness
+on DuckDB (`pass` is left to dbt: the thresholds are what is ours)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _log(logs, path, when: dt.datetime):
 
 
 def test_the_refresh_reports_a_late_source_and_serves_its_verdict(
-    warehouse, logs, tmp_path, monkeypatch
+    warehouse, logs, tmp_path, monkeypatch, real_dbt_process
 ):
     monkeypatch.setenv("WEBSTATS_SOURCE_FRESHNESS", "on")  # the suite's default is off
     w = warehouse.with_manifest(logs.MANIFEST)
@@ -36,12 +36,15 @@ def test_the_refresh_reports_a_late_source_and_serves_its_verdict(
     assert (step["warn_after_hours"], step["error_after_hours"]) == (48, 96)
     assert 5 * 86400 <= step["age_seconds"] < 5 * 86400 + 600
     assert records[-1]["step"] == "summary" and records[-1]["ok"]
-    # the build reused the project the freshness step parsed: both passed the same vars
-    # (the refresh passes --release/--devel; on PostgreSQL the stage adds its own)
-    freshness_run, build_run = _dbt_invocations(w)[-2:]
+    # one dbt process for the night (dbt_child.session): the project parsed once (with the
+    # build's vars: the refresh passes --release/--devel, on PostgreSQL the stage adds its
+    # own), then the freshness check and the build on that parse
+    parse_run, freshness_run, build_run = _dbt_invocations(w)[-3:]
+    assert any("Found " in line for line in parse_run)
+    assert not any("freshness of" in line or "START" in line for line in parse_run)
     assert any("freshness of raw.raw_requests" in line for line in freshness_run)
     assert any("OK created sql view model" in line for line in build_run)
-    assert not [line for line in build_run if "Unable to do partial parsing" in line]
+    assert not [r for r in freshness_run + build_run if "Unable to do partial parsing" in r]
 
     status = create_app(w.settings).test_client().get("/api/status").get_json()
     verdict = status["source_freshness"]

@@ -72,14 +72,14 @@ FRESHNESS_ENV = "WEBSTATS_SOURCE_FRESHNESS"
 def _freshness(stage: Stage, dbt_vars: dict) -> None:
     """`dbt source freshness` on the loaded raw requests, its verdict stored for /api/status.
     Never fails the night: a failure is reported in the step's line (ok false) and the run
-    goes on (late logs are no reason to withhold the build). It passes the build's vars, so
-    that the build reuses the project it parsed (Stage.vars_for)."""
+    goes on (late logs are no reason to withhold the build). It runs in the night's dbt
+    process, which the build then reuses (dbt imported and the project parsed once)."""
     if os.environ.get(FRESHNESS_ENV, "on").lower() == "off":
         return
     rec = {"step": "freshness"}
     started = time.monotonic()
     try:
-        verdict = freshness.check(stage.build, stage.vars_for(dbt_vars))
+        verdict = freshness.check(stage.build, stage.vars_for(dbt_vars), stage.dbt)
         freshness.store(stage.raw, verdict)
         rec.update(verdict, ok=verdict["status"] != "runtime error")
     except Exception as exc:  # reported, never fatal

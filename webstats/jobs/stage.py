@@ -74,7 +74,7 @@ from webstats.core.warehouse import (
 )
 from webstats.ingest.rawstore import RAW_TABLES, create_raw_tables
 
-from .dbt import build, summary_line
+from .dbt import DbtSession, build_command, summary_line
 from .report import step
 
 #: suffix a staging view over a raw table gets after the swap (views bind to it by OID)
@@ -114,6 +114,8 @@ class Stage:
     #: environment of the build's dbt process (on PostgreSQL: its commits do not wait for
     #: the WAL flush, see ASYNC_BUILD_OPTIONS)
     dbt_env: dict = dataclasses.field(default_factory=dict)
+    #: the run's dbt process (run_staged): the work's dbt commands and the build share it
+    dbt: DbtSession | None = None
 
     def vars_for(self, dbt_vars: dict | None = None) -> dict | None:
         """The dbt vars of every dbt command of this run: the caller's and the stage's.
@@ -344,14 +346,11 @@ def run_staged(
             stage_cm = staged(settings, full_refresh)
             stage = stage_cm.__enter__()
         try:
-            problems = work(stage)
-            if build_after if isinstance(build_after, bool) else build_after():
-                with step("build", {"full_refresh": full_refresh, **settings.describe()}) as rec:
-                    all_vars = stage.vars_for(dbt_vars)
-                    output = build(
-                        stage.build, full_refresh, all_vars, quiet=not live, env=stage.dbt_env
-                    )
-                    rec["dbt"] = summary_line(output)
+            with DbtSession(stage.build, stage.vars_for(dbt_vars)) as dbt:
+                stage = dataclasses.replace(stage, dbt=dbt)
+                problems = work(stage)
+                if build_after if isinstance(build_after, bool) else build_after():
+                    _build(stage, settings, full_refresh, live)
         except BaseException:
             stage_cm.__exit__(*sys.exc_info())
             raise
@@ -361,6 +360,14 @@ def run_staged(
         return problems
     finally:
         lock.__exit__(None, None, None)
+
+
+def _build(stage: Stage, settings: Settings, full_refresh: bool, live: bool) -> None:
+    """The build step, in the run's dbt process (Stage.dbt)."""
+    with step("build", {"full_refresh": full_refresh, **settings.describe()}) as rec:
+        command = build_command(full_refresh)
+        output = stage.dbt.run(command, quiet=not live, extra_env=stage.dbt_env)
+        rec["dbt"] = summary_line(output)
 
 
 def _published(settings: Settings) -> dict[str, object]:
