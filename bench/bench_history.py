@@ -57,6 +57,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import resource
 import shutil
 import sys
@@ -590,6 +591,10 @@ def run_refresh(settings, logs: Path) -> dict:
     }
     cmd = [sys.executable, "-m", "webstats.cli", "refresh", "--logs", str(logs)]
     written = _children_written()
+    dbt_log = state_dir(_built(settings)) / "logs" / "dbt.log"
+    log_from = dbt_log.stat().st_size if dbt_log.exists() else 0
+    now = time.localtime()  # dbt's log times are local
+    started = now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec + time.time() % 1
     out, code, seconds, peak = run_watched(cmd, env)
     steps = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     if code != 0:
@@ -601,6 +606,8 @@ def run_refresh(settings, logs: Path) -> dict:
         "written": _children_written() - written,
         "steps": steps,
         "nodes": node_times(state_dir(_built(settings)) / "target" / "run_results.json"),
+        "dbt_phases": dbt_phases(dbt_log, log_from),
+        "started": started,
     }
 
 
@@ -613,6 +620,57 @@ def _built(settings):
     if settings.target != "postgres":
         return settings
     return dataclasses.replace(settings, pg_schema=staging_schemas(settings.pg_schema)[0])
+
+
+def _log_time(line: str) -> float | None:
+    """Seconds since midnight of a dbt log line's time stamp (the refresh runs minutes)."""
+    stamp = re.sub(r"\x1b\[[0-9;]*m", "", line).split(" ", 1)[0]
+    try:
+        h, m, sec = stamp.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(sec)
+    except ValueError:
+        return None
+
+
+#: the dbt log lines that end each phase of a dbt command (its log file, at info level)
+_PHASES = (
+    ("start", "Running with dbt="),  # the interpreter and dbt's imports came before
+    ("adapter", "Registered adapter"),
+    ("parsed", "Found "),  # the project parsed (partially, unless the log says otherwise)
+    ("ran", "Finished running"),  # the hooks and the nodes
+)
+
+
+def dbt_phases(log: Path, offset: int) -> list[dict]:
+    """Per dbt command of the refresh, from dbt's log file past `offset`: the time stamps of
+    its phases (seconds from the command's first line), whether it parsed the whole project,
+    and the time of its last line (the end of its work; the process exits right after)."""
+    if not log.exists():
+        return []
+    with log.open("rb") as f:
+        f.seek(offset)
+        lines = f.read().decode(errors="replace").splitlines()
+    runs: list[dict] = []
+    for line in lines:
+        t = _log_time(line)
+        if t is None:
+            continue
+        if "Running with dbt=" in line:
+            runs.append({"t0": t, "full_parse": False, "what": "parse"})
+        if not runs:
+            continue
+        run = runs[-1]
+        for name, marker in _PHASES:
+            if marker in line and name not in run:
+                run[name] = t - run["t0"]
+        if "Unable to do partial parsing" in line:
+            run["full_parse"] = True
+        if "freshness of" in line:
+            run["what"] = "freshness"
+        elif "START sql" in line:
+            run["what"] = "build"
+        run["end"] = t - run["t0"]
+    return runs
 
 
 def node_times(run_results: Path) -> list[tuple[str, float]]:
@@ -649,13 +707,13 @@ def _pg_figures(settings) -> dict[str, int]:
     from webstats.core.warehouse import connect
 
     with connect(settings) as con:
-        (wal,) = con.execute("select wal_bytes from pg_stat_wal").fetchone()
+        wal, syncs = con.execute("select wal_bytes, wal_sync from pg_stat_wal").fetchone()
         (size,) = con.execute(
             "select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c "
             "join pg_namespace n on n.oid = c.relnamespace "
             f"where n.nspname = '{settings.pg_schema}' and c.relkind in ('r', 'm')"
         ).fetchone()
-    return {"wal": int(wal), "schema": int(size)}
+    return {"wal": int(wal), "wal_syncs": int(syncs), "schema": int(size)}
 
 
 def measure_renderer(settings) -> dict:
@@ -818,9 +876,23 @@ def report(engine: str, size_name: str, r: dict) -> None:
         )
     else:
         print(
-            f"    server WAL written {(a['wal'] - b['wal']) / mib:,.0f} MiB; schema "
+            f"    server WAL written {(a['wal'] - b['wal']) / mib:,.0f} MiB in "
+            f"{a['wal_syncs'] - b['wal_syncs']:,} syncs (whole server); schema "
             f"{b['schema'] / mib:,.0f} -> {a['schema'] / mib:,.0f} MiB; "
             f"swap: {json.dumps(steps.get('swap', {}))}",
+            flush=True,
+        )
+    for run in r.get("dbt_phases", []):
+        what = run["what"]  # in a session: parse, freshness, build; else one process each
+        parsed = run.get("parsed", run["end"])  # `dbt parse` logs no "Found" line
+        ran = run.get("ran", run["end"])
+        adapter = run.get("adapter", 0)
+        print(
+            f"    dbt {what} (first line at +{run['t0'] - r['started']:.1f} s of the refresh): "
+            f"step {steps.get(what, {}).get('seconds', 0):.1f} s, dbt logged "
+            f"{run['end']:.1f} s: adapter {adapter:.1f}, "
+            f"{'FULL' if run['full_parse'] else 'partial'} parse {parsed - adapter:.1f}, "
+            f"hooks and nodes {ran - parsed:.1f}, after {run['end'] - ran:.1f}",
             flush=True,
         )
     if "build" in steps:

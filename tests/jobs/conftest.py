@@ -9,7 +9,7 @@ from collections.abc import Callable
 import psutil
 import pytest
 
-from webstats.jobs.dbt import DBT_MAIN
+from webstats.jobs.dbt import DBT_MAIN, DBT_SESSION
 
 
 def _dbt_child(proc: subprocess.Popen) -> psutil.Process | None:
@@ -17,7 +17,12 @@ def _dbt_child(proc: subprocess.Popen) -> psutil.Process | None:
         kids = psutil.Process(proc.pid).children(recursive=True)
     except psutil.NoSuchProcess:
         return None
-    return next((k for k in kids if DBT_MAIN in " ".join(_cmdline(k))), None)
+    # a job's dbt runs in a session (the build, the refresh's freshness check) or alone
+    return next((k for k in kids if _is_dbt(" ".join(_cmdline(k)))), None)
+
+
+def _is_dbt(cmdline: str) -> bool:
+    return DBT_MAIN in cmdline or DBT_SESSION in cmdline
 
 
 def _cmdline(proc: psutil.Process) -> list[str]:

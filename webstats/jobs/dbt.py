@@ -182,15 +182,8 @@ def _run(args: list[str], env: dict[str, str], cwd: Path, echo: bool) -> tuple[i
     return code, "".join(lines)
 
 
-def run_dbt(
-    settings: Settings,
-    command: Sequence[str],
-    dbt_vars: Mapping | None = None,
-    quiet: bool = True,
-    extra_env: Mapping[str, str] | None = None,
-) -> str:
-    """Run `dbt <command>` against the settings' target; return its output or raise DbtError.
-    `extra_env` overrides the environment given to dbt (e.g. DBT_WRITE_JSON)."""
+def _dbt_env(settings: Settings, extra_env: Mapping[str, str] | None) -> dict[str, str]:
+    """dbt's environment: the profile's variables, this warehouse's state directory."""
     work = state_dir(settings)
     env = settings.dbt_env()
     env["DBT_TARGET_PATH"] = str(work / "target")
@@ -200,6 +193,25 @@ def run_dbt(
     env.setdefault("DBT_LOG_LEVEL_FILE", "info")
     env.setdefault("DBT_WRITE_JSON", "false")
     env.update(extra_env or {})
+    return env
+
+
+def _failed(command: Sequence[str], code: int, output: str) -> DbtError:
+    cause = error_line(output) or f"exit status {code}"
+    tail = "\n".join(_plain(output.strip())[-30:])
+    return DbtError(f"dbt {command[0]}: {cause}\n{tail}")
+
+
+def run_dbt(
+    settings: Settings,
+    command: Sequence[str],
+    dbt_vars: Mapping | None = None,
+    quiet: bool = True,
+    extra_env: Mapping[str, str] | None = None,
+) -> str:
+    """Run `dbt <command>` against the settings' target; return its output or raise DbtError.
+    `extra_env` overrides the environment given to dbt (e.g. DBT_WRITE_JSON)."""
+    env = _dbt_env(settings, extra_env)
     project = dbt_project_dir(settings)
     code, output = _run(
         [*dbt_command(), *dbt_args(settings, command, dbt_vars, project)],
@@ -208,10 +220,117 @@ def run_dbt(
         echo=not quiet,
     )
     if code != 0:
-        cause = error_line(output) or f"exit status {code}"
-        tail = "\n".join(_plain(output.strip())[-30:])
-        raise DbtError(f"dbt {command[0]}: {cause}\n{tail}")
+        raise _failed(command, code, output)
     return output
+
+
+#: the dbt session's process (dbt_child.session), and the line that ends each command's
+#: output there (then its exit code)
+DBT_SESSION = "from webstats.jobs.dbt_child import session; session()"
+SESSION_END = "\x1ewebstats-dbt-end"
+
+
+class DbtSession:
+    """Several dbt commands against one warehouse with the same vars, in one dbt process:
+    dbt is imported and the project parsed once (the nightly job's freshness check and
+    build; 3-5 s of a quiet night, 20 s and more under load). Commands run one at a time,
+    and the caller's own work between them sees every change the previous one made (the
+    DuckDB file is closed after each). Use as a context manager; the process ends with it
+    (and, like every dbt child, with the job: it holds the writer lock's descriptor).
+
+    Where $WEBSTATS_DBT_COMMAND names another dbt launcher (the test suite's fork server),
+    each command runs through it as `run_dbt` does."""
+
+    def __init__(self, settings: Settings, dbt_vars: Mapping | None = None):
+        self.settings = settings
+        self.dbt_vars = dict(dbt_vars) if dbt_vars else None
+        self.proc: subprocess.Popen | None = None
+        self.project: Path | None = None
+
+    def __enter__(self) -> DbtSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the process: at the end of its input when it is idle, killed otherwise."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+    def _start(self) -> subprocess.Popen:
+        self.project = dbt_project_dir(self.settings)
+        return subprocess.Popen(
+            [sys.executable, "-c", DBT_SESSION],
+            env=_dbt_env(self.settings, None),
+            cwd=self.project,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            pass_fds=held_lock_fds(),  # as _run: no dbt writes without the lock
+            preexec_fn=child_process_setup(),
+        )
+
+    def run(
+        self,
+        command: Sequence[str],
+        quiet: bool = True,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> str:
+        """`dbt <command>` in the session; its output, or DbtError (as run_dbt)."""
+        if os.environ.get(DBT_COMMAND_ENV):
+            return run_dbt(self.settings, command, self.dbt_vars, quiet, extra_env)
+        if self.proc is None:
+            self.proc = self._start()
+        project = self.project
+        parse = [*dbt_args(self.settings, ["parse", "--no-write-json"], self.dbt_vars, project)]
+        request = {
+            "args": dbt_args(self.settings, command, self.dbt_vars, project),
+            "parse": parse,
+            "env": dict(extra_env or {}),
+        }
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            pass  # the process ended: its output says why
+        code, output = self._answer(quiet)
+        if code != 0:
+            raise _failed(command, code, output)
+        return output
+
+    def _answer(self, quiet: bool) -> tuple[int, str]:
+        """The command's output up to its end line, and its exit code (-1: the process
+        ended first)."""
+        lines = []
+        for line in self.proc.stdout:
+            if line.startswith(SESSION_END):
+                return int(line.split()[-1]), "".join(lines)
+            lines.append(line)
+            if not quiet:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        self.close()
+        return -1, "".join(lines)
+
+
+def build_command(full_refresh: bool = False, select: Sequence[str] = ()) -> list[str]:
+    """The arguments of `dbt build` (see `build`)."""
+    command = ["build", "--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        command.append("--full-refresh")
+    if select:
+        command += ["--select", *select]
+    return command
 
 
 def build(
@@ -220,16 +339,13 @@ def build(
     dbt_vars: Mapping | None = None,
     quiet: bool = True,
     select: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> str:
-    """`dbt build`: seeds, models and their data tests, incremental unless full_refresh.
+    """`dbt build`: seeds, models and their data tests, incremental unless full_refresh;
+    `env` overrides dbt's environment (run_dbt's `extra_env`).
 
     The models' unit tests check the SQL, not the data, so they are left to `dbt test
     --select test_type:unit` (the test suite runs them) instead of costing every nightly
     build a second and more.
     """
-    command = ["build", "--exclude-resource-type", "unit_test"]
-    if full_refresh:
-        command.append("--full-refresh")
-    if select:
-        command += ["--select", *select]
-    return run_dbt(settings, command, dbt_vars, quiet)
+    return run_dbt(settings, build_command(full_refresh, select), dbt_vars, quiet, extra_env=env)

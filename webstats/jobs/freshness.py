@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from webstats.core.errors import first_line
@@ -20,7 +21,7 @@ from webstats.core.settings import Settings
 from webstats.core.warehouse import connect
 from webstats.ingest.rawstore import create_raw_tables
 
-from .dbt import DbtError, run_dbt, state_dir
+from .dbt import DbtError, DbtSession, run_dbt, state_dir
 
 #: the source table whose freshness is checked, as dbt names it
 SOURCE = "source.webstats.raw.raw_requests"
@@ -61,17 +62,22 @@ def verdict_from(results: list[dict], error: str | None) -> dict:
     }
 
 
-def check(settings: Settings) -> dict:
-    """Run `dbt source freshness` on the raw source; its verdict (never raises for dbt)."""
+def check(
+    settings: Settings, dbt_vars: Mapping | None = None, session: DbtSession | None = None
+) -> dict:
+    """Run `dbt source freshness` on the raw source; its verdict (never raises for dbt).
+    `dbt_vars`: those of the build that follows (the same vars keep dbt's partial parse);
+    `session`: the night's dbt process, which then runs the build too (its own vars)."""
     out = _sources_json(settings)
     out.unlink(missing_ok=True)  # a previous run's verdict is not this one's
     error = None
+    command = ["source", "freshness", "--select", "source:raw.raw_requests"]
+    json_on = {"DBT_WRITE_JSON": "true"}
     try:
-        run_dbt(
-            settings,
-            ["source", "freshness", "--select", "source:raw.raw_requests"],
-            extra_env={"DBT_WRITE_JSON": "true"},
-        )
+        if session is not None:
+            session.run(command, extra_env=json_on)
+        else:
+            run_dbt(settings, command, dbt_vars, extra_env=json_on)
     except DbtError as exc:  # an "error" verdict exits 1 too: the results say which
         error = first_line(exc)
     results = json.loads(out.read_text())["results"] if out.exists() else []

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ from webstats.core.warehouse import (
 )
 from webstats.ingest.rawstore import RAW_TABLES, create_raw_tables
 
-from .dbt import build, summary_line
+from .dbt import DbtSession, build_command, summary_line
 from .report import step
 
 #: suffix a staging view over a raw table gets after the swap (views bind to it by OID)
@@ -110,9 +111,42 @@ class Stage:
     deltas: tuple[str, ...] = ()
     #: what the swap did, for its step record (rows each delta brought)
     swapped: dict = dataclasses.field(default_factory=dict)
+    #: environment of the build's dbt process (on PostgreSQL: its commits do not wait for
+    #: the WAL flush, see ASYNC_BUILD_OPTIONS)
+    dbt_env: dict = dataclasses.field(default_factory=dict)
+    #: the run's dbt process (run_staged): the work's dbt commands and the build share it
+    dbt: DbtSession | None = None
+
+    def vars_for(self, dbt_vars: dict | None = None) -> dict | None:
+        """The dbt vars of every dbt command of this run: the caller's and the stage's.
+
+        Every dbt command of a night must pass the same vars: dbt keeps its parsed project
+        (partial parse) only for the vars it was parsed with, so a freshness check without
+        the build's vars made both commands parse the whole project (7-15 s each on
+        PostgreSQL, where the stage always has vars)."""
+        return {**(dbt_vars or {}), **self.dbt_vars} or None
 
 
 # ---------------------------------------------------- PostgreSQL: staging schema and swap
+
+#: libpq options of the staged build's dbt sessions on PostgreSQL: commits return without
+#: waiting for the WAL to reach the disk (a dbt build commits several hundred times: each
+#: create, rename and drop of a model, each data test). Why this keeps every guarantee: the
+#: build writes only into the staging schema and the tables moved into it, which the site
+#: never reads and a killed build already may leave half written (the next writer moves
+#: them back; each incremental model carries its own watermark in its rows). A server crash
+#: loses at most the newest of these commits, and PostgreSQL replays its log in order, so
+#: what survives is the build up to some point: the same as a build killed at that point.
+#: The swap, on webstats' own connection, commits synchronously (it says so itself), and its
+#: flush writes out everything the build logged before it: once a night has reported
+#: success, its build is on disk. The load, the freshness verdict and the run's record are
+#: webstats' own connections too, durable as ever.
+ASYNC_BUILD_OPTIONS = "-c synchronous_commit=off"
+
+
+def _async_build_env() -> dict[str, str]:
+    """The build's PGOPTIONS: the environment's own options, then ASYNC_BUILD_OPTIONS."""
+    return {"PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} {ASYNC_BUILD_OPTIONS}".strip()}
 
 
 def _ensure_live(conn: Connection, schema: str) -> None:
@@ -218,6 +252,8 @@ def swap_postgres_stage(conn: Connection, schema: str, deltas: tuple[str, ...] =
     live_i, nxt_i, old_i = quote_ident(schema), quote_ident(nxt), quote_ident(old)
     merged = {}
     with conn.transaction():
+        # durable when it returns, whatever PGOPTIONS says (ASYNC_BUILD_OPTIONS)
+        conn.execute("set local synchronous_commit to on")
         for role in _reader_roles(conn, schema):
             conn.execute(f"grant usage on schema {nxt_i} to {role}")
             conn.execute(f"grant select on all tables in schema {nxt_i} to {role}")
@@ -251,6 +287,7 @@ def postgres_stage(settings: Settings, full_refresh: bool = False) -> Iterator[S
             build=dataclasses.replace(settings, pg_schema=nxt),
             dbt_vars=dbt_vars,
             deltas=deltas,
+            dbt_env=_async_build_env(),
         )
         try:
             yield stage
@@ -309,12 +346,11 @@ def run_staged(
             stage_cm = staged(settings, full_refresh)
             stage = stage_cm.__enter__()
         try:
-            problems = work(stage)
-            if build_after if isinstance(build_after, bool) else build_after():
-                with step("build", {"full_refresh": full_refresh, **settings.describe()}) as rec:
-                    all_vars = {**(dbt_vars or {}), **stage.dbt_vars}
-                    output = build(stage.build, full_refresh, all_vars or None, quiet=not live)
-                    rec["dbt"] = summary_line(output)
+            with DbtSession(stage.build, stage.vars_for(dbt_vars)) as dbt:
+                stage = dataclasses.replace(stage, dbt=dbt)
+                problems = work(stage)
+                if build_after if isinstance(build_after, bool) else build_after():
+                    _build(stage, settings, full_refresh, live)
         except BaseException:
             stage_cm.__exit__(*sys.exc_info())
             raise
@@ -324,6 +360,14 @@ def run_staged(
         return problems
     finally:
         lock.__exit__(None, None, None)
+
+
+def _build(stage: Stage, settings: Settings, full_refresh: bool, live: bool) -> None:
+    """The build step, in the run's dbt process (Stage.dbt)."""
+    with step("build", {"full_refresh": full_refresh, **settings.describe()}) as rec:
+        command = build_command(full_refresh)
+        output = stage.dbt.run(command, quiet=not live, extra_env=stage.dbt_env)
+        rec["dbt"] = summary_line(output)
 
 
 def _published(settings: Settings) -> dict[str, object]:
