@@ -350,11 +350,13 @@ def test_a_rules_change_reaches_the_published_file_without_a_full_refresh(
     runner.deliver(_files(legacy, before="9999"))
     runner.build("full")
     publish("first")
-    with runner.connect() as con:  # version 2: every x86_64 client counts as automation
+    with runner.connect() as con:  # a new version: every x86_64 client counts as automation
+        (version,) = con.execute("select max(rules_version) + 1 from automation_rules").fetchone()
         con.execute(
-            "insert into automation_rules values (1, 2, 'user_agent', 'x86_64', 'test:x86')"
+            "insert into automation_rules values (1, ?, 'user_agent', 'x86_64', 'test:x86')",
+            (version,),
         )
-        con.execute("update automation_rules set rules_version = 2")
+        con.execute("update automation_rules set rules_version = ?", (version,))
     runner.build("incremental")
     publish("second")
     athena = runner.marts_warehouse(empty_duckdb).marts()["daily_downloads"]
@@ -362,7 +364,7 @@ def test_a_rules_change_reaches_the_published_file_without_a_full_refresh(
     w.settings = replace(w.settings, duckdb_path=published)
     served = w.marts()["daily_downloads"]
     assert served == athena
-    assert {r[10] for r in served} == {"rules 2; burst > 20 packages in 10 min"}
+    assert {r[10] for r in served} == {f"rules {version}; burst > 20 packages in 10 min"}
     assert any(r[9] == "test:x86" for r in served)
 
 

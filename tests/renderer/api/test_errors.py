@@ -99,7 +99,7 @@ def test_messages_name_the_allowed_values(client):
     assert message == (
         "invalid group_by; expected one of: "
         "category, archive, package, bioc_version, download_type, client, r_version, os, arch, "
-        "country, edge_country"
+        "country, edge_country, automation_reason"
     )
     assert (
         assert_json_error(client.get("/api/get_data?group_by=x"), 400) == "missing parameter: model"
