@@ -538,6 +538,13 @@ def run_full_refresh(settings) -> dict:
     }
 
 
+def print_build_nodes(steps: dict, nodes: list, label: str, limit: int) -> None:
+    """The build step's dbt summary line, then the `limit` slowest nodes (both reports)."""
+    if "build" in steps:
+        print(f"    build: {steps['build'].get('dbt', '')}", flush=True)
+    print(f"    {label} (s): " + ", ".join(f"{n} {t:.1f}" for n, t in nodes[:limit]), flush=True)
+
+
 def report_full_refresh(size_name: str, r: dict) -> None:
     mib = 2**20
     steps = {s["step"]: s for s in r["steps"] if "step" in s}
@@ -554,9 +561,7 @@ def report_full_refresh(size_name: str, r: dict) -> None:
         f"{r['load_before'][0]:.1f} before, {r['load_after'][0]:.1f} after",
         flush=True,
     )
-    if "build" in steps:
-        print(f"    build: {steps['build'].get('dbt', '')}", flush=True)
-    print("    nodes (s): " + ", ".join(f"{n} {t:.1f}" for n, t in r["nodes"][:25]), flush=True)
+    print_build_nodes(steps, r["nodes"], "nodes", 25)
 
 
 def full_refresh_one(args: argparse.Namespace, size_name: str, project: Path) -> dict:
@@ -896,9 +901,7 @@ def report(engine: str, size_name: str, r: dict) -> None:
             flush=True,
         )
     if "build" in steps:
-        print(f"    build: {steps['build'].get('dbt', '')}", flush=True)
-        slow = ", ".join(f"{n} {t:.1f}" for n, t in r["nodes"][:10])
-        print(f"    slowest nodes (s): {slow}", flush=True)
+        print_build_nodes(steps, r["nodes"], "slowest nodes", 10)
     if "renderer" in r:
         x = r["renderer"]
         print(

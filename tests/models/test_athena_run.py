@@ -179,6 +179,13 @@ class AthenaRunner:
                 key = prefix.key(t["name"], "20240211_000000_00001")
                 client.put_object(Bucket=s3.bucket, Key=key, Body=local.read_bytes())
 
+    def publish(self, s3, select: Callable, published: Path, name: str) -> None:
+        """The nightly job's publication after this build: unload under exports/<name>/,
+        then merge the export into the `published` file."""
+        prefix = S3Location.parse(s3.url(f"exports/{name}/"))
+        self.unload(s3, prefix, published, select)
+        publish_export(s3.client(), prefix, published)
+
     def marts_warehouse(self, make: Callable) -> object:
         """The served tables copied into a DuckDB file's `main`, as a Warehouse to read."""
         w = make()
@@ -314,19 +321,13 @@ def test_three_nightly_athena_builds_give_the_duckdb_targets_marts(
 ):
     runner = runner_factory()
     published = runner.path.parent / "published.duckdb"
-
-    def publish(night: str) -> None:
-        prefix = S3Location.parse(s3.url(f"exports/{night}/"))
-        runner.unload(s3, prefix, published, unload_select)
-        publish_export(s3.client(), prefix, published)
-
     runner.deliver(_files(legacy, before=athena_new_days[0]))
     runner.build("full")
-    publish("first")
+    runner.publish(s3, unload_select, published, "first")
     for day in athena_new_days:
         runner.deliver(_files(legacy, days=(day,)))
         runner.build("incremental")
-        publish(day)
+        runner.publish(s3, unload_select, published, day)
     assert comparable(runner.marts_warehouse(empty_duckdb).marts()) == comparable(duckdb_marts)
     w = empty_duckdb()
     w.settings = replace(w.settings, duckdb_path=published)
@@ -341,15 +342,9 @@ def test_a_rules_change_reaches_the_published_file_without_a_full_refresh(
     publication takes them whole because their version differs from the published one."""
     runner = runner_factory()
     published = runner.path.parent / "published.duckdb"
-
-    def publish(night: str) -> None:
-        prefix = S3Location.parse(s3.url(f"exports/rules-{night}/"))
-        runner.unload(s3, prefix, published, unload_select)
-        publish_export(s3.client(), prefix, published)
-
     runner.deliver(_files(legacy, before="9999"))
     runner.build("full")
-    publish("first")
+    runner.publish(s3, unload_select, published, "rules-first")
     with runner.connect() as con:  # a new version: every x86_64 client counts as automation
         (version,) = con.execute("select max(rules_version) + 1 from automation_rules").fetchone()
         con.execute(
@@ -358,7 +353,7 @@ def test_a_rules_change_reaches_the_published_file_without_a_full_refresh(
         )
         con.execute("update automation_rules set rules_version = ?", (version,))
     runner.build("incremental")
-    publish("second")
+    runner.publish(s3, unload_select, published, "rules-second")
     athena = runner.marts_warehouse(empty_duckdb).marts()["daily_downloads"]
     w = empty_duckdb()
     w.settings = replace(w.settings, duckdb_path=published)
